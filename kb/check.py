@@ -1,0 +1,237 @@
+"""Checks across files: references, cycles, dates and consistency.
+
+Takes a loaded :class:`~kb.model.KnowledgeBase`; returns diagnostics (errors
+and warnings), each pointing at the file and line of the offending field.
+Runs in one pass over the items; imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Iterable, Iterator
+
+from .errors import Diagnostic, did_you_mean
+from .model import Evidence, Hypothesis, KnowledgeBase
+
+
+def check(kb: KnowledgeBase) -> list[Diagnostic]:
+    """Every cross-file problem in ``kb``, sorted by file and line."""
+    found: list[Diagnostic] = []
+    for h in kb.hypotheses.values():
+        found += _hypothesis_refs(kb, h)
+        found += _revision_dates(kb, h)
+    for e in kb.evidence.values():
+        found += _evidence_refs(kb, e)
+        found += _evidence_shape(kb, e)
+    for c in kb.constructs.values():
+        if c.broader is not None:
+            found += _refs(kb, c.id, "broader", c.broader, kb.constructs, "construct")
+    for c in kb.contexts.values():
+        if c.part_of is not None:
+            found += _refs(kb, c.id, "part_of", c.part_of, kb.contexts, "context")
+    for s in kb.sources.values():
+        if not (s.doi or s.url or s.isbn):
+            found.append(_diag(kb, s.id, "id", "KB405", f"source {s.id!r} has no DOI, URL or ISBN",
+                               severity="warning", hint="readers cannot find it without one"))
+    found += _cycles(kb)
+    found += _file_names(kb)
+    found += _languages(kb)
+    found += _case_clashes(kb)
+    return sorted(set(found))
+
+
+def _diag(kb: KnowledgeBase, item_id: str, field: str, code: str, message: str,
+          severity: str = "error", hint: str = "") -> Diagnostic:
+    at = kb.locate(item_id, field)
+    return Diagnostic(path=at.path, line=at.line, column=at.column, code=code, message=message,
+                      field=field, severity=severity, hint=hint)  # type: ignore[arg-type]
+
+
+def _refs(kb: KnowledgeBase, item_id: str, field: str, ids: Iterable[str], known: dict,
+          what: str) -> Iterator[Diagnostic]:
+    """Unknown ids among ``ids``; a list field's entries are named field[i]."""
+    single = isinstance(ids, str)
+    for index, ref in enumerate([ids] if single else ids):
+        if ref not in known:
+            where = field if single else f"{field}[{index}]"
+            yield _diag(kb, item_id, where, "KB302", f"unknown {what} {ref!r}",
+                        hint=did_you_mean(ref, known) or f"no {what} has this id")
+
+
+def _hypothesis_refs(kb: KnowledgeBase, h: Hypothesis) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if h.relation is not None:
+        out += _refs(kb, h.id, "relation.from", h.relation.from_, kb.constructs, "construct")
+        out += _refs(kb, h.id, "relation.to", h.relation.to, kb.constructs, "construct")
+    out += _refs(kb, h.id, "derived_from", h.derived_from, kb.sources, "source")
+    for rel in ("refines", "supersedes", "competes_with"):
+        out += _refs(kb, h.id, rel, getattr(h, rel), kb.hypotheses, "hypothesis")
+    for i, rev in enumerate(h.revisions):
+        out += _refs(kb, h.id, f"revisions[{i}].because", rev.because, kb.evidence, "evidence")
+    return out
+
+
+def _revision_dates(kb: KnowledgeBase, h: Hypothesis) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    previous = h.proposed
+    for i, rev in enumerate(h.revisions):
+        if rev.date < h.proposed:
+            out.append(_diag(kb, h.id, f"revisions[{i}].date", "KB304",
+                             f"revision dated {rev.date} is before the hypothesis was proposed ({h.proposed})"))
+        elif rev.date < previous:
+            out.append(_diag(kb, h.id, f"revisions[{i}].date", "KB406",
+                             f"revision dated {rev.date} comes after a later one ({previous})",
+                             severity="warning", hint="list revisions oldest first"))
+        previous = max(previous, rev.date)
+        for j, eid in enumerate(rev.because):
+            e = kb.evidence.get(eid)
+            if e is not None and e.date > rev.date:
+                out.append(_diag(kb, h.id, f"revisions[{i}].because[{j}]", "KB406",
+                                 f"evidence {eid!r} is dated {e.date}, after this revision ({rev.date})",
+                                 severity="warning"))
+    return out
+
+
+def _evidence_refs(kb: KnowledgeBase, e: Evidence) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if e.context is not None:
+        out += _refs(kb, e.id, "context", e.context, kb.contexts, "context")
+    if e.phase is not None and e.phase not in kb.config.phases:
+        out.append(_diag(kb, e.id, "phase", "KB302", f"unknown phase {e.phase!r}",
+                         hint=did_you_mean(e.phase, kb.config.phases)
+                         or f"phases in kb.yaml: {', '.join(kb.config.phases)}"))
+    out += _refs(kb, e.id, "sources", e.sources, kb.sources, "source")
+    if e.measurement is not None:
+        out += _refs(kb, e.id, "measurement.construct", e.measurement.construct_, kb.constructs, "construct")
+    judged: dict[tuple[str, str], int] = {}
+    for i, link in enumerate(e.links):
+        out += _refs(kb, e.id, f"links[{i}].hypothesis", link.hypothesis, kb.hypotheses, "hypothesis")
+        out += _refs(kb, e.id, f"links[{i}].scope", link.scope, kb.contexts, "context")
+        judge = link.by or ",".join(e.recorded_by)
+        key = (link.hypothesis, judge)
+        if key in judged:
+            out.append(_diag(kb, e.id, f"links[{i}]", "KB305",
+                             f"a second link to {link.hypothesis!r} by the same person"
+                             f" (first: links[{judged[key]}])",
+                             hint="two researchers may judge the same evidence: set 'by' on each link"))
+        judged.setdefault(key, i)
+        if link.date is not None and link.date < e.date:
+            out.append(_diag(kb, e.id, f"links[{i}].date", "KB406",
+                             f"judgement dated {link.date}, before the evidence itself ({e.date})",
+                             severity="warning"))
+    return out
+
+
+def _evidence_shape(kb: KnowledgeBase, e: Evidence) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if e.kind == "survey_measurement" and e.measurement is None:
+        out.append(_diag(kb, e.id, "kind", "KB306", "a survey_measurement needs a 'measurement' block",
+                         hint="give construct, value, scale, sample_size and instrument"))
+    if e.kind != "survey_measurement" and e.measurement is not None:
+        out.append(_diag(kb, e.id, "kind", "KB306",
+                         f"only a survey_measurement carries a 'measurement', not a {e.kind}"))
+    if not e.links and e.kind != "survey_measurement":
+        out.append(_diag(kb, e.id, "id", "KB401", f"evidence {e.id!r} links to no hypothesis",
+                         severity="warning", hint="add 'links' saying which hypotheses it bears on"))
+    return out
+
+
+def _cycles(kb: KnowledgeBase) -> list[Diagnostic]:
+    """Cycles along refines+supersedes, part_of and broader (each its own graph)."""
+    graphs = {
+        "refines/supersedes": (
+            {h.id: [t for t in (*h.refines, *h.supersedes) if t in kb.hypotheses]
+             for h in kb.hypotheses.values()}, "refines"),
+        "part_of": ({c.id: [c.part_of] if c.part_of in kb.contexts else []
+                     for c in kb.contexts.values()}, "part_of"),
+        "broader": ({c.id: [c.broader] if c.broader in kb.constructs else []
+                     for c in kb.constructs.values()}, "broader"),
+    }
+    out: list[Diagnostic] = []
+    for label, (edges, field) in graphs.items():
+        for cycle in _find_cycles(edges):
+            first = cycle[0]
+            if field == "refines":
+                h = kb.hypotheses[first]
+                field = "refines" if cycle[1 % len(cycle)] in h.refines else "supersedes"
+            out.append(_diag(kb, first, field, "KB303",
+                             f"cycle in {label}: {' -> '.join(cycle + [first])}",
+                             hint="a line of development cannot lead back to where it started"))
+    return out
+
+
+def _find_cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """One representative per cycle, found by an iterative depth-first search."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    cycles: list[list[str]] = []
+    for start in sorted(edges):
+        if state.get(start):
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(edges[start]))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(child) == 1:
+                cycle = path[path.index(child):]
+                turn = cycle.index(min(cycle))
+                cycles.append(cycle[turn:] + cycle[:turn])
+            elif not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(edges.get(child, []))))
+    return cycles
+
+
+def _file_names(kb: KnowledgeBase) -> list[Diagnostic]:
+    out = []
+    for item_id in (*kb.hypotheses, *kb.evidence):
+        at = kb.where[item_id]
+        if PurePosixPath(at.path).stem != item_id:
+            out.append(_diag(kb, item_id, "id", "KB403",
+                             f"id {item_id!r} is in a file named {PurePosixPath(at.path).name!r}",
+                             severity="warning", hint=f"rename the file to {item_id}.yaml"))
+    return out
+
+
+def _languages(kb: KnowledgeBase) -> list[Diagnostic]:
+    allowed = set(kb.config.languages)
+    out = []
+    for group in (kb.hypotheses, kb.evidence, kb.constructs, kb.contexts):
+        for item_id, item in group.items():
+            for field, value in _texts(item):
+                if isinstance(value, dict):
+                    for lang in value:
+                        if lang not in allowed:
+                            out.append(_diag(kb, item_id, field, "KB404",
+                                             f"language {lang!r} is not in kb.yaml's languages"
+                                             f" ({', '.join(kb.config.languages)})",
+                                             severity="warning",
+                                             hint=did_you_mean(lang, allowed)))
+    return out
+
+
+def _texts(item: object) -> Iterator[tuple[str, object]]:
+    for name in ("title", "statement", "summary", "label", "definition", "rationale", "description"):
+        value = getattr(item, name, None)
+        if value is not None:
+            yield name, value
+
+
+def _case_clashes(kb: KnowledgeBase) -> list[Diagnostic]:
+    # Two ids that differ only in case collide on case-insensitive file
+    # systems (macOS, Windows) and confuse readers.
+    seen: dict[str, str] = {}
+    out = []
+    for item_id in kb.where:
+        key = item_id.lower()
+        if key in seen and seen[key] != item_id:
+            out.append(_diag(kb, item_id, "id", "KB301",
+                             f"id {item_id!r} differs only in case from {seen[key]!r}"))
+        seen.setdefault(key, item_id)
+    return out

@@ -1,0 +1,467 @@
+"""The ``kb`` command: the only module that knows click.
+
+Every command takes the :class:`Workspace` (the KB's root) from the group,
+runs the library's stages and turns :class:`~kb.errors.KbError` into a
+message and an exit status in one place:
+
+    0  fine (warnings may have been printed)
+    1  problems found in the knowledge base (or an unknown id asked for)
+    2  could not run: bad usage, no knowledge base, unusable kb.yaml, no git...
+
+Heavy libraries (networkx, rdflib, mkdocs) are imported inside the commands
+that need them, so ``kb --help`` and ``kb check`` start fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import errors
+from .errors import Diagnostic, KbError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+@dataclass
+class Workspace:
+    """Where kb runs: the start directory, and the KB root found from it."""
+
+    start: Path
+    _root: Path | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            from .load import find_root
+
+            self._root = find_root(self.start)
+        return self._root
+
+    def load(self):
+        """Load and check the KB: (kb, diagnostics)."""
+        from .check import check
+        from .load import load
+
+        kb, diags = load(self.root)
+        return kb, sorted(set(diags + check(kb)))
+
+    def load_clean(self, as_of: str | None = None):
+        """The KB, refusing to go on if it has errors (they are printed)."""
+        kb, diags = self.load()
+        problems = errors.errors_in(diags)
+        if problems:
+            for d in problems:
+                click.echo(d.format(), err=True)
+            raise ProblemsFound(f"{len(problems)} error(s) in the knowledge base; run 'kb check'")
+        if as_of:
+            from .timeline import resolve_date, view_as_of
+
+            kb = view_as_of(kb, resolve_date(kb, as_of))
+        return kb
+
+
+class ProblemsFound(Exception):
+    """Raised inside the CLI when the KB has errors; exit status 1."""
+
+
+pass_workspace = click.make_pass_decorator(Workspace)
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Turn library errors into messages and exit codes, the same for every command."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ProblemsFound as exc:
+            click.echo(f"kb: {exc}", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        except errors.UnknownItem as exc:
+            click.echo(f"kb: {exc}", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        except errors.ConfigError as exc:
+            for d in exc.diagnostics:
+                click.echo(d.format(), err=True)
+            click.echo(f"kb: {exc}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+        except KbError as exc:
+            click.echo(f"kb: {exc}", err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+        except OSError as exc:
+            click.echo(f"kb: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            sys.exit(EXIT_CANNOT_RUN)
+
+    return wrapper
+
+
+def as_of_option(func: Callable) -> Callable:
+    return click.option(
+        "--as-of",
+        metavar="DATE|MILESTONE",
+        help="Show the framework as it stood on a date (YYYY-MM-DD) or at a milestone.",
+    )(func)
+
+
+def format_option(*choices: str, default: str = "text") -> Callable:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="Run as if kb was started in DIRECTORY.",
+    metavar="DIRECTORY",
+)
+@click.version_option(package_name="kb-theory", prog_name="kb")
+@click.pass_context
+def main(ctx: click.Context, directory: Path) -> None:
+    """kb: a git-native knowledge base for developing a theory.
+
+    Hypotheses and evidence live as YAML files in git. kb checks them, builds
+    the graph of support and contradiction, says how well each hypothesis
+    stands, and publishes it all as RDF and a website.
+
+    kb works on the knowledge base found by walking up from the current
+    directory to the nearest kb.yaml, like git.
+
+    Exit status: 0 fine, 1 problems found in the knowledge base, 2 could not run.
+    """
+    ctx.obj = Workspace(start=directory)
+
+
+# --- check ---------------------------------------------------------------------------
+
+
+@main.command()
+@format_option("text", "json", "github")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@pass_workspace
+@handle_errors
+def check(ws: Workspace, fmt: str, strict: bool) -> None:
+    """Check every file of the knowledge base; report all problems at once.
+
+    Reads kb.yaml, hypotheses/, evidence/ and registry/, validates each file
+    against the model and the references across files, and never writes
+    anything. Prints one line per problem (file:line:column: severity code
+    field: message) and a one-line summary.
+    """
+    kb, diags = _checked(ws)
+    problems = errors.errors_in(diags)
+    warnings = [d for d in diags if d.severity == "warning"]
+    counts = _counts(kb)
+    if fmt == "json":
+        click.echo(json.dumps({"ok": not problems, "counts": counts,
+                               "diagnostics": [d.as_dict() for d in diags]},
+                              indent=2, ensure_ascii=False))
+    else:
+        for d in diags:
+            click.echo(d.format_github() if fmt == "github" else d.format(), err=fmt == "text")
+        verdict = "ok" if not problems else f"{len(problems)} error(s)"
+        extra = f", {len(warnings)} warning(s)" if warnings else ""
+        click.echo(
+            f"{verdict}{extra}: {counts['hypotheses']} hypotheses, {counts['evidence']} evidence items, "
+            f"{counts['links']} links, {counts['constructs']} constructs, {counts['contexts']} contexts, "
+            f"{counts['sources']} sources"
+        )
+    if problems or (strict and warnings):
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _checked(ws: Workspace) -> tuple[Any, list[Diagnostic]]:
+    """Load, check, and add the evidence-versus-declared-status warnings."""
+    kb, diags = ws.load()
+    if not errors.errors_in(diags):
+        from .score import status_warnings
+
+        diags = sorted(set(diags + status_warnings(kb)))
+    return kb, diags
+
+
+def _counts(kb: Any) -> dict[str, int]:
+    return {
+        "hypotheses": len(kb.hypotheses),
+        "evidence": len(kb.evidence),
+        "links": sum(len(e.links) for e in kb.evidence.values()),
+        "constructs": len(kb.constructs),
+        "contexts": len(kb.contexts),
+        "sources": len(kb.sources),
+    }
+
+
+# --- new, init, schema -----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["hypothesis", "evidence"]))
+@click.option("--title", default="Untitled", help="Title of the new item.")
+@click.option("--id", "item_id", help="Use this id instead of the next free one.")
+@pass_workspace
+@handle_errors
+def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
+    """Write a new hypothesis or evidence file from a template.
+
+    Takes the next free id (H11, E042...) and never overwrites a file. Prints
+    the path of the new file.
+    """
+    from .load import load
+    from .model import ID_RE
+    from .scaffold import create_file, evidence_template, hypothesis_template, next_id
+
+    kb, _ = load(ws.root)
+    folder = "hypotheses" if kind == "hypothesis" else "evidence"
+    taken = set(kb.where) | {p.stem for p in (ws.root / folder).rglob("*.y*ml")}
+    if item_id is None:
+        item_id = next_id("H" if kind == "hypothesis" else "E", taken)
+    elif not ID_RE.match(item_id):
+        raise click.BadParameter(f"{item_id!r} is not a valid id (letters, digits, '-', '_')", param_hint="--id")
+    elif item_id in taken:
+        click.echo(f"kb: the id {item_id!r} is already taken", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    template = hypothesis_template if kind == "hypothesis" else evidence_template
+    path = ws.root / folder / f"{item_id}.yaml"
+    try:
+        create_file(path, template(item_id, title, dt.date.today(), kb.config.languages[0]))
+    except FileExistsError:
+        click.echo(f"kb: {path} already exists; nothing was written", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(path.relative_to(ws.start.resolve()) if path.is_relative_to(ws.start.resolve()) else path)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="My theory", show_default=True, help="Title of the knowledge base.")
+@click.option("--language", default="en", show_default=True, help="Main content language (nb, en...).")
+@handle_errors
+def init(directory: Path, title: str, language: str) -> None:
+    """Create a new, empty knowledge base in DIRECTORY.
+
+    Writes kb.yaml, the hypotheses/, evidence/ and registry/ folders and the
+    JSON Schemas for editors. Refuses to touch a directory that already holds
+    a kb.yaml; never overwrites a file.
+    """
+    from .scaffold import create_file, init_files
+
+    if (directory / "kb.yaml").exists():
+        click.echo(f"kb: {directory / 'kb.yaml'} already exists; nothing was written", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    files = init_files(title, language)
+    clashes = [rel for rel in files if (directory / rel).exists()]
+    if clashes:
+        click.echo(f"kb: would overwrite {', '.join(clashes)}; nothing was written", err=True)
+        sys.exit(EXIT_CANNOT_RUN)
+    for rel, text in files.items():
+        create_file(directory / rel, text)
+    click.echo(f"created a knowledge base in {directory} ({len(files)} files); next: cd {directory} && kb new hypothesis")
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write to (default: schema/ in the KB).")
+@pass_workspace
+@handle_errors
+def schema(ws: Workspace, output: Path | None) -> None:
+    """Write JSON Schema files for the YAML files (for editors' YAML language server).
+
+    Templates reference them with a '# yaml-language-server: $schema=...' line,
+    so editors validate and complete the files as you type.
+    """
+    from .scaffold import SCHEMA_DIR, write_schemas
+
+    target = output or ws.root / SCHEMA_DIR
+    written = write_schemas(target)
+    click.echo(f"{len(written)} schema file(s) written to {target}" if written else f"schemas in {target} are up to date")
+
+
+# --- the evidence graph ----------------------------------------------------------------
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Data to stdout, or atomically to a file."""
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        from .output import write_atomic
+
+        write_atomic(output, text)
+
+
+def _table(rows: list[dict], columns: list[str], fmt: str) -> str:
+    """Rows as an aligned text table, CSV or JSON."""
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False, default=str) + "\n"
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buf.getvalue()
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if value is None:
+        return "-"
+    text = str(value)
+    return text if len(text) <= 48 else text[:47] + "…"
+
+
+def context_option(func: Callable) -> Callable:
+    return click.option("--context", metavar="CONTEXT",
+                        help="Count only evidence that holds in this context (and the contexts inside it).")(func)
+
+
+@main.command()
+@as_of_option
+@context_option
+@format_option("text", "json", "csv")
+@pass_workspace
+@handle_errors
+def status(ws: Workspace, as_of: str | None, context: str | None, fmt: str) -> None:
+    """One row per hypothesis: declared and suggested status, and its standing.
+
+    Belief, disbelief and uncertainty (they sum to 1) and the projected
+    probability come from the links, by the model in docs/confidence.md;
+    with the number of supporting, contradicting and qualifying links and the
+    date of the latest evidence.
+    """
+    from .score import standings
+
+    kb = ws.load_clean(as_of)
+    _known_context(kb, context)
+    rows = []
+    for hid, st in standings(kb, context).items():
+        h = kb.hypotheses[hid]
+        rows.append({
+            "id": hid, "title": kb.text(h.title), "declared": h.status, "suggested": st.suggested,
+            "belief": round(st.belief, 4), "disbelief": round(st.disbelief, 4),
+            "uncertainty": round(st.uncertainty, 4), "probability": round(st.probability, 4),
+            "supports": st.count("supports"), "contradicts": st.count("contradicts"),
+            "qualifies": st.count("qualifies"),
+            "latest": st.latest.isoformat() if st.latest else None,
+        })
+    columns = ["id", "title", "declared", "suggested", "belief", "disbelief", "uncertainty",
+               "probability", "supports", "contradicts", "qualifies", "latest"]
+    click.echo(_table(rows, columns, fmt), nl=False)
+
+
+def _known_context(kb: Any, context: str | None) -> None:
+    if context is not None and context not in kb.contexts:
+        from .errors import UnknownItem
+
+        raise UnknownItem(f"no context {context!r}; " + (errors.did_you_mean(context, kb.contexts) or
+                                                        f"contexts: {', '.join(kb.contexts)}"))
+
+
+@main.command()
+@click.argument("item_id", metavar="ID")
+@click.option("--explain", is_flag=True, help="Show how the standing was computed, link by link.")
+@as_of_option
+@context_option
+@format_option("text", "json")
+@pass_workspace
+@handle_errors
+def show(ws: Workspace, item_id: str, explain: bool, as_of: str | None, context: str | None, fmt: str) -> None:
+    """Show one item: a hypothesis, evidence item, construct, context or source.
+
+    A hypothesis comes with its evidence for and against, its lineage and its
+    revision log; an evidence item with its links; a construct or a context
+    with what touches it.
+    """
+    from .report import describe
+
+    kb = ws.load_clean(as_of)
+    _known_context(kb, context)
+    data, lines = describe(kb, item_id, explain=explain, context=context)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        click.echo("\n".join(lines))
+
+
+@main.command()
+@click.option("--by", type=click.Choice(["context", "phase"]), default="context", show_default=True,
+              help="Columns: top-level contexts or project phases.")
+@as_of_option
+@format_option("text", "json", "csv")
+@pass_workspace
+@handle_errors
+def gaps(ws: Workspace, by: str, as_of: str | None, fmt: str) -> None:
+    """The evidence gap map: hypotheses x contexts (or phases).
+
+    Each cell shows links for/against/qualifying as '+S -C ~Q'; '.' marks a
+    gap, where no evidence exists yet.
+    """
+    from .graph import gap_map
+
+    kb = ws.load_clean(as_of)
+    columns, rows = gap_map(kb, by)
+    if fmt == "json":
+        data = {hid: {col: cell.__dict__ for col, cell in cols.items()} for hid, cols in rows.items()}
+        click.echo(json.dumps({"by": by, "columns": columns, "rows": data}, indent=2, ensure_ascii=False))
+        return
+    table = []
+    for hid, cols in rows.items():
+        row: dict[str, Any] = {"id": hid}
+        for col, cell in cols.items():
+            if fmt == "csv":
+                row.update({f"{col}:supports": cell.supports, f"{col}:contradicts": cell.contradicts,
+                            f"{col}:qualifies": cell.qualifies})
+            else:
+                row[col] = "." if not cell.total else f"+{cell.supports} -{cell.contradicts} ~{cell.qualifies}"
+        table.append(row)
+    if fmt == "csv":
+        cols = ["id"] + [f"{c}:{k}" for c in columns for k in ("supports", "contradicts", "qualifies")]
+        click.echo(_table(table, cols, "csv"), nl=False)
+    else:
+        click.echo(_table(table, ["id"] + columns, "text"), nl=False)
+        empty = sum(1 for cols in rows.values() for cell in cols.values() if not cell.total)
+        click.echo(f"{empty} of {len(rows) * len(columns)} cells have no evidence ('.')")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["graphml", "json", "dot", "dagitty"]),
+              default="graphml", show_default=True, help="graphml/json/dot: the whole graph; dagitty: the framework map.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@as_of_option
+@pass_workspace
+@handle_errors
+def graph(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> None:
+    """Export the evidence graph (GraphML, node-link JSON, DOT) or the framework map (DAGitty)."""
+    from . import graph as graphs
+    from .score import standings
+
+    kb = ws.load_clean(as_of)
+    if fmt == "dagitty":
+        _emit(graphs.to_dagitty(kb), output)
+        return
+    g = graphs.build_graph(kb, standings(kb))
+    writer = {"graphml": graphs.to_graphml, "json": graphs.to_node_link, "dot": graphs.to_dot}[fmt]
+    _emit(writer(g), output)

@@ -1,0 +1,175 @@
+"""Problems, in two channels.
+
+Mistakes in a user's files are *data*: a :class:`Diagnostic` carries the code,
+severity, file, line, column, field path and message. Loaders and checks
+return lists of them; the CLI reports them all at once and exits once.
+
+"Cannot continue" is an *exception*, one small tree::
+
+    KbError
+    ├── NoKnowledgeBase     no kb.yaml found walking up from the directory
+    ├── ConfigError         kb.yaml cannot be used (carries its diagnostics)
+    ├── UnknownItem         an id asked for on the command line does not exist
+    ├── HistoryError        git is missing, the clone is shallow, a revision is unknown
+    ├── StoreError          a SPARQL store is down or refused a request
+    └── QueryError          a SPARQL query is malformed or not allowed
+
+The library never imports click; ``kb.cli`` turns these into messages and
+exit codes (0 fine, 1 problems found, 2 could not run) in one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Literal
+
+Severity = Literal["error", "warning"]
+
+#: Every diagnostic code with a one-line title. docs/diagnostics.md has one
+#: heading per code (a test keeps the two in step).
+CODES: dict[str, str] = {
+    # the config file
+    "KB001": "kb.yaml is invalid",
+    # reading a file
+    "KB101": "file is not UTF-8 text",
+    "KB102": "file is binary",
+    "KB103": "file is empty",
+    "KB104": "YAML syntax error",
+    "KB105": "more than one YAML document in a file",
+    "KB106": "duplicate key in a mapping",
+    "KB107": "too many aliases (possible alias bomb)",
+    "KB108": "YAML tag not allowed",
+    "KB109": "wrong shape at the top of a file",
+    # one item against the model
+    "KB201": "unknown field",
+    "KB202": "missing required field",
+    "KB203": "wrong type",
+    "KB204": "value not allowed",
+    "KB205": "not a valid date",
+    "KB206": "invalid id",
+    # across files
+    "KB301": "duplicate id",
+    "KB302": "unknown reference",
+    "KB303": "cycle in refines, supersedes, part_of or broader",
+    "KB304": "revision dated before the hypothesis was proposed",
+    "KB305": "the same judgement recorded twice",
+    "KB306": "measurement does not fit the evidence kind",
+    # warnings
+    "KB401": "evidence links to no hypothesis",
+    "KB402": "declared status disagrees with the evidence",
+    "KB403": "file name does not match the id",
+    "KB404": "language not listed in kb.yaml",
+    "KB405": "source without DOI, URL or ISBN",
+    "KB406": "dated before the item it belongs to",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem in the user's files, with where it was found."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    field: str = ""
+    severity: Severity = "error"
+    hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # a programming error, not a user one
+            raise ValueError(f"unregistered diagnostic code {self.code}")
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}:{self.column}"
+        what = f"{self.field}: " if self.field else ""
+        text = f"{where}: {self.severity} {self.code} {what}{self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "code": self.code,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+    def format_github(self) -> str:
+        """A GitHub Actions workflow command: shows as a pull-request annotation."""
+        kind = "error" if self.severity == "error" else "warning"
+        msg = f"{self.code} {self.field + ': ' if self.field else ''}{self.message}"
+        if self.hint:
+            msg += f" ({self.hint})"
+        # GitHub's escaping rules for workflow command data and properties
+        msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        return f"::{kind} file={path},line={self.line},col={self.column}::{msg}"
+
+
+def errors_in(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity == "error"]
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """A 'did you mean' hint for ``value`` among ``choices``, or ''."""
+    if not isinstance(value, str):
+        return ""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    if not close:
+        lowered = {o.lower(): o for o in options}
+        close = [lowered[value.lower()]] if value.lower() in lowered else []
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+class KbError(Exception):
+    """Base of every error after which a kb command cannot continue."""
+
+
+class NoKnowledgeBase(KbError):
+    """No kb.yaml in the directory or any parent."""
+
+
+class ConfigError(KbError):
+    """kb.yaml exists but cannot be used."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None):
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+class UnknownItem(KbError):
+    """An id given on the command line names nothing in the knowledge base."""
+
+
+class HistoryError(KbError):
+    """The git history cannot be read (no git, shallow clone, unknown revision)."""
+
+
+class StoreError(KbError):
+    """A SPARQL store could not be reached or refused the request."""
+
+
+class QueryError(KbError):
+    """A SPARQL query is malformed or asks for something not allowed."""
+
+
+@dataclass
+class Report:
+    """All diagnostics of one run, errors and warnings kept apart."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]

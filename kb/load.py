@@ -1,0 +1,348 @@
+"""Find a knowledge base on disk and load every file into the model.
+
+Takes a directory; returns a :class:`~kb.model.KnowledgeBase` and the
+diagnostics found while reading and validating each file. Nothing is written.
+
+Layout of a knowledge base::
+
+    kb.yaml            settings (title, base IRI, languages, phases, milestones)
+    hypotheses/*.yaml  one hypothesis per file
+    evidence/*.yaml    one evidence item per file (sub-folders allowed)
+    registry/*.yaml    lists of constructs, contexts and sources
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import types
+import typing
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ConfigError, Diagnostic, NoKnowledgeBase, did_you_mean
+from .model import (
+    Config,
+    Evidence,
+    Hypothesis,
+    KnowledgeBase,
+    Located,
+    Registry,
+)
+from .yamlread import Marks, dotted, read_yaml
+
+CONFIG_FILE = "kb.yaml"
+FOLDERS: dict[str, type[BaseModel]] = {
+    "hypotheses": Hypothesis,
+    "evidence": Evidence,
+    "registry": Registry,
+}
+YAML_SUFFIXES = (".yaml", ".yml")
+
+#: Fields whose positions later checks need (references and dates).
+_TRACKED = frozenset(
+    {
+        "hypothesis", "construct", "context", "scope", "from", "to", "derived_from",
+        "refines", "supersedes", "competes_with", "because", "sources", "part_of",
+        "broader", "phase", "date", "proposed", "links", "revisions", "id", "doi",
+        "status", "title", "statement", "label", "summary",
+    }
+)
+
+
+def find_root(start: str | os.PathLike[str]) -> Path:
+    """The nearest directory at or above ``start`` holding kb.yaml, like git."""
+    here = Path(start).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise NoKnowledgeBase(
+        f"no knowledge base found: no {CONFIG_FILE} in {here} or any parent directory"
+        " (run 'kb init DIR' to create one, or 'kb -C DIR' to point at one)"
+    )
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate kb.yaml; raises ConfigError with diagnostics."""
+    raw = (root / CONFIG_FILE).read_bytes()
+    data, marks, diags = read_yaml(raw, CONFIG_FILE)
+    if not diags:
+        config, diags = validate(Config, data, marks, CONFIG_FILE)
+        if config is not None:
+            return config  # type: ignore[return-value]
+    raise ConfigError(f"{CONFIG_FILE} cannot be used", diags)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    # The cyclic collector rescans every new object during bulk loading and
+    # triples the time at scale; nothing we build here is garbage.
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def kb_files(root: Path) -> list[tuple[str, Path]]:
+    """Every YAML file of the KB as (folder kind, path), sorted by path."""
+    found: list[tuple[str, Path]] = []
+    for folder in FOLDERS:
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                    found.append((folder, Path(dirpath) / name))
+    found.sort(key=lambda fp: fp[1].relative_to(root).as_posix())
+    return found
+
+
+def load(root: str | os.PathLike[str]) -> tuple[KnowledgeBase, list[Diagnostic]]:
+    """Load the knowledge base at ``root`` (its kb.yaml directory)."""
+    root = Path(root)
+    config = load_config(root)
+    kb = KnowledgeBase(root=str(root), config=config)
+    diags: list[Diagnostic] = []
+    with _gc_paused():
+        for folder, path in kb_files(root):
+            rel = path.relative_to(root).as_posix()
+            raw = path.read_bytes()
+            diags.extend(load_file(kb, folder, rel, raw))
+    return kb, diags
+
+
+def load_file(kb: KnowledgeBase, folder: str, rel: str, raw: bytes) -> list[Diagnostic]:
+    """Parse and validate one file, adding its items to ``kb``."""
+    data, marks, diags = read_yaml(raw, rel)
+    if diags:
+        return diags
+    item, diags = validate(FOLDERS[folder], data, marks, rel)
+    if item is None:
+        return diags
+    if isinstance(item, Registry):
+        for attr in ("constructs", "contexts", "sources"):
+            for index, entry in enumerate(getattr(item, attr)):
+                diags += _add(kb, attr, entry, rel, marks, (attr, index))
+    else:
+        attr = "hypotheses" if folder == "hypotheses" else "evidence"
+        diags += _add(kb, attr, item, rel, marks, ())
+    return diags
+
+
+def _add(kb: KnowledgeBase, attr: str, item: Any, rel: str, marks: Marks, prefix: tuple) -> list[Diagnostic]:
+    line, col = marks.get(prefix, (1, 1))
+    if item.id in kb.where:
+        first = kb.where[item.id]
+        id_line, id_col = marks.get(prefix + ("id",), (line, col))
+        return [
+            Diagnostic(
+                path=rel,
+                line=id_line,
+                column=id_col,
+                code="KB301",
+                field="id",
+                message=f"duplicate id {item.id!r}, already used in {first.path}:{first.line}",
+                hint="ids must be unique across the whole knowledge base",
+            )
+        ]
+    getattr(kb, attr)[item.id] = item
+    kb.where[item.id] = Located(path=rel, line=line, column=col)
+    n = len(prefix)
+    for path, (pline, pcol) in marks.items():
+        if len(path) > n and path[:n] == prefix and _tracked(path[n:]):
+            kb.field_where[(item.id, dotted(path[n:]))] = Located(path=rel, line=pline, column=pcol)
+    return []
+
+
+def _tracked(path: tuple) -> bool:
+    if not path or path[-1] in ("<keypos>",):
+        return False
+    last = path[-1]
+    if isinstance(last, int):
+        return len(path) > 1 and path[-2] in _TRACKED
+    return last in _TRACKED
+
+
+# --- pydantic errors -> diagnostics -------------------------------------------------
+
+
+def validate(
+    model: type[BaseModel], data: Any, marks: Marks, rel: str
+) -> tuple[BaseModel | None, list[Diagnostic]]:
+    """Validate ``data`` against ``model``; errors come back as diagnostics."""
+    if not isinstance(data, dict):
+        shape = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return None, [
+            Diagnostic(
+                path=rel,
+                line=1,
+                column=1,
+                code="KB109",
+                message=f"expected a mapping of fields (key: value) at the top, found {shape}",
+            )
+        ]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        diags = [_diagnostic(model, err, data, marks, rel) for err in exc.errors()]
+        return None, sorted(set(diags))
+
+
+def _diagnostic(model: type[BaseModel], err: dict, data: Any, marks: Marks, rel: str) -> Diagnostic:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    value = err.get("input")
+    field = dotted(loc)
+    if kind == "extra_forbidden":
+        name = loc[-1]
+        allowed = _field_names(model, loc[:-1])
+        line, col = marks.get(loc + ("<keypos>",), None) or _nearest(marks, loc)
+        hint = did_you_mean(name, allowed) or (
+            f"allowed: {', '.join(sorted(allowed))}" if allowed else ""
+        )
+        return Diagnostic(rel, line, col, "KB201", f"unknown field {name!r}", dotted(loc), hint=hint)
+    if kind == "missing":
+        line, col = _nearest(marks, loc[:-1])
+        return Diagnostic(rel, line, col, "KB202", f"missing required field {loc[-1]!r}", field)
+    line, col = _nearest(marks, loc)
+    if kind == "kb_date":
+        return Diagnostic(rel, line, col, "KB205", err["msg"], field, hint="write dates as YYYY-MM-DD")
+    if kind == "kb_id":
+        return Diagnostic(rel, line, col, "KB206", err["msg"], field)
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        choices = [c.strip("'") for c in _split_expected(expected)]
+        hint = did_you_mean(value, choices)
+        shown = repr(value) if not isinstance(value, str) else f"'{value}'"
+        return Diagnostic(
+            rel, line, col, "KB204", f"{shown} is not one of {', '.join(choices)}", field, hint=hint
+        )
+    if kind in ("string_pattern_mismatch",):
+        return Diagnostic(rel, line, col, "KB204", f"{value!r} is not in the expected form", field,
+                          hint=_pattern_hint(loc))
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long"):
+        return Diagnostic(rel, line, col, "KB204", _lower_first(err["msg"]) + f", got {value!r}", field)
+    return Diagnostic(rel, line, col, "KB203", _type_message(kind, err, value), field, hint=_type_hint(kind, value))
+
+
+def _split_expected(expected: str) -> list[str]:
+    parts = expected.replace(" or ", ", ").split(", ")
+    return [p for p in parts if p]
+
+
+def _pattern_hint(loc: tuple) -> str:
+    last = loc[-1] if loc else ""
+    return {
+        "doi": "write the DOI without https://doi.org/, such as 10.1093/jopart/mum032",
+        "url": "a web address starting with http:// or https://",
+        "base_iri": "an http(s) IRI ending with '/'",
+    }.get(str(last), "")
+
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "model_type": "a mapping of fields",
+    "dict_type": "a mapping",
+    "model_attributes_type": "a mapping of fields",
+}
+
+
+def _type_message(kind: str, err: dict, value: Any) -> str:
+    if kind.startswith("kb_"):
+        return err["msg"]
+    want = _TYPE_WORDS.get(kind)
+    if want is None:
+        return _lower_first(err["msg"])
+    return f"expected {want}, got {_describe(value)}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing (null)"
+    if hasattr(value, "isoformat"):
+        return f"the date {value.isoformat()}"
+    return repr(value)
+
+
+def _type_hint(kind: str, value: Any) -> str:
+    if kind == "string_type" and not isinstance(value, (list, dict)) and value is not None:
+        return "put the value in quotes so YAML reads it as text"
+    if kind == "list_type" and isinstance(value, str):
+        return f"write a list, such as [{value}]"
+    return ""
+
+
+def _lower_first(msg: str) -> str:
+    return msg[:1].lower() + msg[1:]
+
+
+def _nearest(marks: Marks, loc: tuple) -> tuple[int, int]:
+    """Position of ``loc`` or of its closest written ancestor."""
+    probe = loc
+    while probe:
+        if probe in marks:
+            return marks[probe]
+        probe = probe[:-1]
+    return marks.get((), (1, 1))
+
+
+def _field_names(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names allowed at ``loc`` inside ``model`` (aliases as written)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            current = _unwrap(current, item=True)
+            continue
+        current = _unwrap(current)
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        found = None
+        for name, info in current.model_fields.items():
+            if (info.alias or name) == part:
+                found = info.annotation
+        if found is None:
+            return []
+        current = found
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [info.alias or name for name, info in current.model_fields.items()]
+    return []
+
+
+def _unwrap(tp: Any, item: bool = False) -> Any:
+    """Strip Optional/Annotated, and list[...] when ``item`` is set."""
+    for _ in range(6):
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            tp = args[0] if len(args) == 1 else tp
+            if len(args) != 1:
+                return tp
+        elif item and origin is list:
+            tp = typing.get_args(tp)[0]
+            item = False
+        else:
+            return tp
+    return tp

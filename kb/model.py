@@ -1,0 +1,498 @@
+"""The knowledge model: what a researcher may write, field by field.
+
+Takes plain dicts (as parsed from YAML) and returns validated, immutable
+pydantic objects. Every field has a description: ``kb schema`` and
+docs/format.md are generated from them, so this file is the one source of
+truth for the format.
+
+Strictness is deliberate. Unknown fields are errors; strings must be strings
+(YAML turns ``no`` into False and ``1.10`` into 1.1, and we would rather say
+so than store the wrong value); dates must be real dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+ID_RE = re.compile(ID_PATTERN)
+_LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def _check_id(value: Any) -> Any:
+    if isinstance(value, str) and not ID_RE.match(value):
+        raise PydanticCustomError(
+            "kb_id",
+            "invalid id {value!r}: use 1-64 letters, digits, '-' or '_', starting "
+            "with a letter or digit (no spaces, slashes or dots)",
+            {"value": value},
+        )
+    return value
+
+
+#: A short, stable, typable identifier, safe in a file name and an IRI.
+Id = Annotated[
+    StrictStr,
+    AfterValidator(_check_id),
+    WithJsonSchema({"type": "string", "pattern": ID_PATTERN}),
+]
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        raise PydanticCustomError(
+            "kb_date", "expected a date like 2021-06-15, got a date and time"
+        )
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "kb_date", "expected a date like 2021-06-15, got {value!r}", {"value": value}
+    )
+
+
+#: A calendar date; YAML dates and ISO strings are accepted, numbers are not.
+Day = Annotated[
+    dt.date,
+    BeforeValidator(_to_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+
+
+def _to_text(value: Any) -> Any:
+    if isinstance(value, str):
+        if not value.strip():
+            raise PydanticCustomError("kb_text", "text is empty")
+        return value
+    if isinstance(value, dict) and value:
+        for lang, text in value.items():
+            if not isinstance(lang, str) or not _LANG_RE.match(lang):
+                raise PydanticCustomError(
+                    "kb_text",
+                    "{lang!r} is not a language code such as 'nb' or 'en'"
+                    " (quote it if YAML read it as something else)",
+                    {"lang": lang},
+                )
+            if not isinstance(text, str) or not text.strip():
+                raise PydanticCustomError(
+                    "kb_text",
+                    "the {lang!r} text must be a non-empty string, got {text!r}",
+                    {"lang": lang, "text": text},
+                )
+        return value
+    raise PydanticCustomError(
+        "kb_text",
+        "expected text, or a mapping of language to text such as {{nb: ..., en: ...}},"
+        " got {value!r}",
+        {"value": value},
+    )
+
+
+_TEXT_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "minProperties": 1,
+            "patternProperties": {_LANG_RE.pattern: {"type": "string", "minLength": 1}},
+            "additionalProperties": False,
+        },
+    ]
+}
+
+#: Text in one language, or a mapping of language code to text.
+Text = Annotated[
+    Union[str, dict[str, str]],
+    BeforeValidator(_to_text),
+    WithJsonSchema(_TEXT_SCHEMA),
+]
+
+Status = Literal[
+    "proposed", "testing", "supported", "contested", "refuted", "revised", "retired"
+]
+Effect = Literal["positive", "negative", "nonlinear", "unknown"]
+Stance = Literal["supports", "contradicts", "qualifies"]
+Strength = Literal["weak", "moderate", "strong"]
+EvidenceKind = Literal[
+    "field_observation",
+    "arena_record",
+    "workshop_record",
+    "interview",
+    "survey_measurement",
+    "document",
+    "literature_finding",
+]
+ConstructKind = Literal["factor", "process", "outcome", "condition"]
+ContextKind = Literal[
+    "municipality",
+    "co_creation_arena",
+    "politician_workshop",
+    "exchange_arena",
+    "organisation",
+    "other",
+]
+Role = Literal["project", "sparring", "follower"]
+SourceType = Literal["article", "book", "chapter", "report", "thesis", "web", "other"]
+
+STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
+STANCES: tuple[str, ...] = Stance.__args__  # type: ignore[attr-defined]
+STRENGTHS: tuple[str, ...] = Strength.__args__  # type: ignore[attr-defined]
+EVIDENCE_KINDS: tuple[str, ...] = EvidenceKind.__args__  # type: ignore[attr-defined]
+
+
+class Strict(BaseModel):
+    """Common settings: unknown fields are errors, objects are immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, populate_by_name=True
+    )
+
+
+class Relation(Strict):
+    """The causal or associative claim a hypothesis makes between two constructs."""
+
+    from_: Id = Field(alias="from", description="Construct id of the cause or condition.")
+    to: Id = Field(description="Construct id of the outcome.")
+    effect: Effect = Field(
+        description="Expected direction: positive, negative, nonlinear or unknown."
+    )
+
+
+class Revision(Strict):
+    """One entry in a hypothesis's revision log: what it said before, and why it changed."""
+
+    date: Day = Field(description="When the hypothesis was revised.")
+    previous: Text = Field(description="The statement as it read before this revision.")
+    previous_title: Text | None = Field(
+        default=None, description="The title before this revision, if it changed."
+    )
+    previous_status: Status | None = Field(
+        default=None, description="The declared status before this revision, if it changed."
+    )
+    change: Text = Field(description="What changed.")
+    reason: Text | None = Field(default=None, description="Why it changed.")
+    because: list[Id] = Field(
+        default_factory=list, description="Ids of the evidence that prompted the change."
+    )
+    by: list[StrictStr] = Field(default_factory=list, description="Who revised it.")
+
+
+class Hypothesis(Strict):
+    """A claim of the theory under development (one file in hypotheses/)."""
+
+    id: Id = Field(description="Unique id, such as H01; usually the file's name.")
+    title: Text = Field(description="A short title, in one or more languages.")
+    statement: Text = Field(description="The claim itself, as it reads now.")
+    relation: Relation | None = Field(
+        default=None, description="The constructs it relates and the expected effect."
+    )
+    status: Status = Field(
+        description="Declared status: proposed, testing, supported, contested, "
+        "refuted, revised or retired."
+    )
+    proposed: Day = Field(description="When the hypothesis was first put forward.")
+    authors: list[StrictStr] = Field(
+        default_factory=list, description="Who formulated it (people or a group)."
+    )
+    rationale: Text | None = Field(default=None, description="Why it is expected to hold.")
+    derived_from: list[Id] = Field(
+        default_factory=list, description="Ids of sources it was derived from."
+    )
+    refines: list[Id] = Field(
+        default_factory=list, description="Ids of hypotheses this one makes more precise."
+    )
+    supersedes: list[Id] = Field(
+        default_factory=list, description="Ids of hypotheses this one replaces."
+    )
+    competes_with: list[Id] = Field(
+        default_factory=list, description="Ids of rival hypotheses."
+    )
+    tags: list[StrictStr] = Field(default_factory=list, description="Free keywords.")
+    illustrative: StrictBool = Field(
+        default=False,
+        description="true where the hypothesis is an example, not one the project holds.",
+    )
+    revisions: list[Revision] = Field(
+        default_factory=list, description="The revision log, oldest first."
+    )
+
+
+class Measurement(Strict):
+    """What a survey measurement measured, and the result."""
+
+    construct_: Id = Field(alias="construct", description="Id of the construct measured.")
+    value: StrictFloat = Field(description="The measured value (for example a mean).")
+    scale: StrictStr = Field(description="The scale of the value, such as '1-7'.")
+    sample_size: StrictInt = Field(ge=1, description="Number of respondents.")
+    instrument: StrictStr = Field(description="The questionnaire or index used.")
+    spread: StrictFloat | None = Field(
+        default=None, description="Standard deviation, if known."
+    )
+
+
+class Link(Strict):
+    """One researcher's judgement of how an evidence item bears on a hypothesis."""
+
+    hypothesis: Id = Field(description="Id of the hypothesis it bears on.")
+    stance: Stance = Field(description="supports, contradicts or qualifies.")
+    strength: Strength = Field(description="weak, moderate or strong.")
+    note: Text | None = Field(default=None, description="Why, in a sentence or two.")
+    by: StrictStr | None = Field(
+        default=None,
+        description="Who made the judgement; defaults to the evidence's recorder.",
+    )
+    date: Day | None = Field(
+        default=None, description="When the judgement was made; defaults to the evidence's date."
+    )
+    scope: list[Id] = Field(
+        default_factory=list,
+        description="Ids of the contexts the judgement holds for (empty: wherever the evidence is from).",
+    )
+
+
+class Evidence(Strict):
+    """An observation, record, measurement or finding (one file in evidence/)."""
+
+    id: Id = Field(description="Unique id, such as E014; usually the file's name.")
+    kind: EvidenceKind = Field(
+        description="field_observation, arena_record, workshop_record, interview, "
+        "survey_measurement, document or literature_finding."
+    )
+    title: Text | None = Field(default=None, description="A short title.")
+    date: Day = Field(description="When it was observed, recorded or published.")
+    context: Id | None = Field(
+        default=None, description="Id of the context (where); omit for literature."
+    )
+    phase: StrictStr | None = Field(
+        default=None, description="Project phase, one of the phases in kb.yaml."
+    )
+    recorded_by: list[StrictStr] = Field(
+        default_factory=list, description="Who recorded it."
+    )
+    summary: Text = Field(description="What was observed or found.")
+    sources: list[Id] = Field(
+        default_factory=list, description="Ids of sources it comes from or cites."
+    )
+    illustrative: StrictBool = Field(
+        default=False, description="true where this is not real data (an example)."
+    )
+    restricted: StrictBool = Field(
+        default=False,
+        description="true where the text must not be published: only id, kind, "
+        "date, context, phase and links leave the repository.",
+    )
+    measurement: Measurement | None = Field(
+        default=None, description="Required for survey_measurement, not allowed otherwise."
+    )
+    links: list[Link] = Field(
+        default_factory=list, description="The hypotheses it bears on, and how."
+    )
+
+
+class Construct(Strict):
+    """A concept of the framework, such as trust or place identity."""
+
+    id: Id = Field(description="Unique id, such as trust.")
+    label: Text = Field(description="Name, in one or more languages.")
+    definition: Text | None = Field(default=None, description="What it means here.")
+    kind: ConstructKind = Field(
+        default="factor", description="factor, process, outcome or condition."
+    )
+    broader: Id | None = Field(default=None, description="Id of a broader construct.")
+
+
+class Context(Strict):
+    """Where evidence comes from: a municipality, an arena, a workshop..."""
+
+    id: Id = Field(description="Unique id, such as stad.")
+    label: Text = Field(description="Name, in one or more languages.")
+    kind: ContextKind = Field(
+        description="municipality, co_creation_arena, politician_workshop, "
+        "exchange_arena, organisation or other."
+    )
+    role: Role | None = Field(
+        default=None, description="A municipality's role: project, sparring or follower."
+    )
+    part_of: Id | None = Field(default=None, description="Id of the enclosing context.")
+    description: Text | None = Field(default=None, description="What happens there.")
+
+
+class Source(Strict):
+    """A bibliographic reference."""
+
+    id: Id = Field(description="Unique id, such as ansell-gash-2008.")
+    type: SourceType = Field(default="article", description="article, book, chapter, report, thesis, web or other.")
+    title: StrictStr = Field(description="Title of the work.")
+    authors: list[StrictStr] = Field(description="Authors as 'Family, Given'.")
+    year: StrictInt = Field(ge=1000, le=9999, description="Year of publication.")
+    container: StrictStr | None = Field(
+        default=None, description="Journal, book or series it appeared in."
+    )
+    volume: StrictStr | None = Field(default=None, description="Volume (quote it).")
+    issue: StrictStr | None = Field(default=None, description="Issue (quote it).")
+    pages: StrictStr | None = Field(default=None, description="Pages, such as '543-571'.")
+    publisher: StrictStr | None = Field(default=None, description="Publisher.")
+    doi: StrictStr | None = Field(
+        default=None, pattern=r"^10\.\d{4,9}/\S+$", description="DOI without the https://doi.org/ prefix."
+    )
+    url: StrictStr | None = Field(default=None, pattern=r"^https?://\S+$", description="Web address.")
+    isbn: StrictStr | None = Field(default=None, description="ISBN.")
+
+
+class Registry(Strict):
+    """A file in registry/: any of the lists of constructs, contexts and sources."""
+
+    constructs: list[Construct] = Field(default_factory=list, description="Constructs.")
+    contexts: list[Context] = Field(default_factory=list, description="Contexts.")
+    sources: list[Source] = Field(default_factory=list, description="Sources.")
+
+
+class Milestone(Strict):
+    """A named date in the project, optionally tied to a git tag."""
+
+    id: Id = Field(description="Unique id, such as start.")
+    date: Day = Field(description="The date.")
+    label: Text = Field(description="Name, in one or more languages.")
+    tag: StrictStr | None = Field(default=None, description="A git tag marking this state.")
+
+
+class Scoring(Strict):
+    """Weights of the confidence model (see docs/confidence.md)."""
+
+    prior_weight: StrictFloat = Field(
+        default=2.0, gt=0, description="Weight W of the uninformative prior."
+    )
+    base_rate: StrictFloat = Field(
+        default=0.5, gt=0, lt=1, description="Prior probability a of a hypothesis."
+    )
+    strength: dict[Strength, StrictFloat] = Field(
+        default_factory=lambda: {"weak": 0.5, "moderate": 1.0, "strong": 2.0},
+        description="Evidence units per link strength.",
+    )
+    kind: dict[EvidenceKind, StrictFloat] = Field(
+        default_factory=lambda: {
+            "field_observation": 1.0,
+            "arena_record": 1.0,
+            "workshop_record": 1.0,
+            "interview": 1.0,
+            "survey_measurement": 1.5,
+            "document": 0.75,
+            "literature_finding": 0.75,
+        },
+        description="Multiplier per evidence kind.",
+    )
+
+
+    @field_validator("strength", "kind")
+    @classmethod
+    def _keep_defaults(cls, value: dict, info: Any) -> dict:
+        # a partial table in kb.yaml overrides only the weights it names
+        default = cls.model_fields[info.field_name].default_factory()  # type: ignore[misc]
+        return {**default, **value}
+
+
+class Config(Strict):
+    """kb.yaml: the knowledge base's own settings."""
+
+    title: Text = Field(description="Name of the knowledge base.")
+    description: Text | None = Field(default=None, description="One paragraph about it.")
+    base_iri: StrictStr = Field(
+        pattern=r"^https?://[^\s<>\"{}|\\^`]+/$",
+        description="Base IRI of every exported resource; ends with '/'.",
+    )
+    languages: list[StrictStr] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        description="Content languages, preferred first (such as [nb, en]).",
+    )
+    site_language: StrictStr = Field(default="en", description="Language of the website's interface.")
+    phases: list[Id] = Field(
+        default_factory=lambda: ["start", "midterm", "end"],
+        description="The project phases evidence may be tagged with.",
+    )
+    milestones: list[Milestone] = Field(default_factory=list, description="Named dates.")
+    scoring: Scoring = Field(default_factory=Scoring, description="Confidence model weights.")
+
+
+def text_in(text: str | dict[str, str] | None, languages: list[str] | tuple[str, ...] = ()) -> str:
+    """The text in the first preferred language that has it; '' for None."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    for lang in languages:
+        if lang in text:
+            return text[lang]
+    return next(iter(text.values()))
+
+
+class Located(BaseModel):
+    """Where an item was written: file (relative to the KB root) and line."""
+
+    model_config = ConfigDict(frozen=True)
+    path: str
+    line: int = 1
+    column: int = 1
+
+
+class KnowledgeBase(BaseModel):
+    """A whole loaded knowledge base: the config and every item, by id.
+
+    ``where`` maps each item id to its file and line, so later checks can
+    point at the right place without re-reading anything. The dicts keep the
+    order of the files (sorted by path), which keeps every output stable.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    root: str
+    config: Config
+    hypotheses: dict[str, Hypothesis] = Field(default_factory=dict)
+    evidence: dict[str, Evidence] = Field(default_factory=dict)
+    constructs: dict[str, Construct] = Field(default_factory=dict)
+    contexts: dict[str, Context] = Field(default_factory=dict)
+    sources: dict[str, Source] = Field(default_factory=dict)
+    where: dict[str, Located] = Field(default_factory=dict)
+    #: positions of fields inside items: (item id, dotted field path) -> place
+    field_where: dict[tuple[str, str], Located] = Field(default_factory=dict)
+
+    @property
+    def milestones(self) -> dict[str, Milestone]:
+        return {m.id: m for m in self.config.milestones}
+
+    @property
+    def languages(self) -> list[str]:
+        return self.config.languages
+
+    def text(self, value: str | dict[str, str] | None) -> str:
+        return text_in(value, self.config.languages)
+
+    def locate(self, item_id: str, field: str = "") -> Located:
+        """The most precise known place of an item or one of its fields."""
+        if field:
+            probe = field
+            while probe:
+                if (item_id, probe) in self.field_where:
+                    return self.field_where[(item_id, probe)]
+                probe = probe.rpartition(".")[0]
+        return self.where.get(item_id, Located(path="?"))

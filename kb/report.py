@@ -1,0 +1,156 @@
+"""Plain descriptions of one item, for ``kb show``.
+
+Takes a KnowledgeBase and an id; returns (data for JSON, lines of text).
+Restricted evidence is described without its text, as everywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import UnknownItem, did_you_mean
+from .model import KnowledgeBase
+from .score import standings
+from .timeline import lineage
+
+RESTRICTED = "[restricted: text not shown]"
+
+
+def describe(kb: KnowledgeBase, item_id: str, explain: bool = False,
+             context: str | None = None) -> tuple[dict[str, Any], list[str]]:
+    if item_id in kb.hypotheses:
+        return _hypothesis(kb, item_id, explain, context)
+    if item_id in kb.evidence:
+        return _evidence(kb, item_id)
+    if item_id in kb.constructs:
+        return _construct(kb, item_id)
+    if item_id in kb.contexts:
+        return _context(kb, item_id)
+    if item_id in kb.sources:
+        return _source(kb, item_id)
+    hint = did_you_mean(item_id, kb.where)
+    raise UnknownItem(f"no item with id {item_id!r}" + (f"; {hint}" if hint else ""))
+
+
+def _hypothesis(kb: KnowledgeBase, hid: str, explain: bool, context: str | None):
+    h = kb.hypotheses[hid]
+    st = standings(kb, context)[hid]
+    lines = [f"{hid}: {kb.text(h.title)}"]
+    for lang, text in _langs(h.statement):
+        lines.append(f"  {lang}: {text}" if lang else f"  {text}")
+    if h.illustrative:
+        lines.append("  (illustrative: an example hypothesis, not one the project holds)")
+    if h.relation:
+        lines.append(f"relation: {h.relation.from_} -> {h.relation.to} ({h.relation.effect})")
+    lines.append(f"declared: {h.status}   suggested: {st.suggested}   proposed: {h.proposed}")
+    where = f" in {context}" if context else ""
+    lines.append(f"standing{where}: belief {st.belief:.2f}, disbelief {st.disbelief:.2f}, "
+                 f"uncertainty {st.uncertainty:.2f}, probability {st.probability:.2f}")
+    for stance, heading in (("supports", "for"), ("contradicts", "against"), ("qualifies", "qualifying")):
+        group = [c for c in st.contributions if c.stance == stance]
+        if group:
+            lines.append(f"evidence {heading}:")
+            for c in group:
+                e = kb.evidence[c.evidence]
+                title = RESTRICTED if e.restricted else kb.text(e.title) or ""
+                lines.append(f"  {c.evidence} ({c.strength}, {e.kind}, {e.context or 'literature'}, "
+                             f"{c.date}, by {c.judge}) {title}")
+    lin = lineage(kb, hid)
+    if lin["ancestors"] or lin["descendants"]:
+        lines.append("lineage: " + " -> ".join([*lin["ancestors"], f"[{hid}]", *lin["descendants"]]))
+    if h.competes_with:
+        lines.append("competes with: " + ", ".join(h.competes_with))
+    if h.revisions:
+        lines.append("revisions:")
+        for rev in h.revisions:
+            because = f" (because of {', '.join(rev.because)})" if rev.because else ""
+            lines.append(f"  {rev.date}: {kb.text(rev.change)}{because}")
+            lines.append(f"    before: {kb.text(rev.previous)}")
+    if explain:
+        lines.append("how the standing was computed:")
+        lines += [f"  {line}" for line in st.explain()]
+    data = {
+        "type": "hypothesis", **h.model_dump(mode="json", by_alias=True),
+        "standing": {"belief": st.belief, "disbelief": st.disbelief, "uncertainty": st.uncertainty,
+                     "probability": st.probability, "suggested": st.suggested,
+                     "r": st.positive, "s": st.negative, "context": context},
+        "evidence": [{**c.__dict__, "counted": c.counted} for c in st.contributions],
+        "lineage": lin,
+    }
+    if explain:
+        data["explanation"] = st.explain()
+    return data, lines
+
+
+def _evidence(kb: KnowledgeBase, eid: str):
+    e = kb.evidence[eid]
+    title = RESTRICTED if e.restricted else kb.text(e.title)
+    lines = [f"{eid}: {title}", f"kind: {e.kind}   date: {e.date}   context: {e.context or '-'}   phase: {e.phase or '-'}"]
+    if e.illustrative:
+        lines.append("(illustrative: not real data)")
+    if e.restricted:
+        lines.append("(restricted: its text stays in the repository)")
+    lines.append("summary: " + (RESTRICTED if e.restricted else kb.text(e.summary)))
+    if e.measurement:
+        m = e.measurement
+        lines.append(f"measurement: {m.construct_} = {m.value:g} on {m.scale} (n={m.sample_size}, {m.instrument})")
+    for link in e.links:
+        note = "" if e.restricted or link.note is None else f": {kb.text(link.note)}"
+        scope = f" [scope: {', '.join(link.scope)}]" if link.scope else ""
+        lines.append(f"  {link.stance} {link.hypothesis} ({link.strength}, by {link.by or ', '.join(e.recorded_by) or '-'}){scope}{note}")
+    data = {"type": "evidence", **e.model_dump(mode="json", by_alias=True)}
+    if e.restricted:
+        data = _redacted(data)
+    return data, lines
+
+
+def _redacted(data: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in data.items() if k not in ("title", "summary", "recorded_by")}
+    data["links"] = [{k: v for k, v in link.items() if k != "note"} for link in data.get("links", [])]
+    return data
+
+
+def _construct(kb: KnowledgeBase, cid: str):
+    c = kb.constructs[cid]
+    lines = [f"{cid}: {kb.text(c.label)} ({c.kind})"]
+    if c.definition:
+        lines.append(kb.text(c.definition))
+    related = [h for h in kb.hypotheses.values() if h.relation and cid in (h.relation.from_, h.relation.to)]
+    lines += [f"  {h.id} {h.relation.from_} -> {h.relation.to} ({h.relation.effect}): {kb.text(h.title)}"
+              for h in related if h.relation]
+    measured = [e.id for e in kb.evidence.values() if e.measurement and e.measurement.construct_ == cid]
+    if measured:
+        lines.append("measured by: " + ", ".join(measured))
+    return {"type": "construct", **c.model_dump(mode="json"), "hypotheses": [h.id for h in related],
+            "measurements": measured}, lines
+
+
+def _context(kb: KnowledgeBase, cid: str):
+    c = kb.contexts[cid]
+    lines = [f"{cid}: {kb.text(c.label)} ({c.kind}{', ' + c.role if c.role else ''})"]
+    inside = [x.id for x in kb.contexts.values() if x.part_of == cid]
+    if c.part_of:
+        lines.append(f"part of: {c.part_of}")
+    if inside:
+        lines.append("contains: " + ", ".join(inside))
+    here = [e for e in kb.evidence.values() if e.context == cid or e.context in inside]
+    for e in here:
+        lines.append(f"  {e.id} {e.date} {e.kind}: {RESTRICTED if e.restricted else kb.text(e.title)}")
+    return {"type": "context", **c.model_dump(mode="json"), "contains": inside,
+            "evidence": [e.id for e in here]}, lines
+
+
+def _source(kb: KnowledgeBase, sid: str):
+    s = kb.sources[sid]
+    lines = [f"{sid}: {'; '.join(s.authors)} ({s.year}). {s.title}."]
+    if s.doi:
+        lines.append(f"https://doi.org/{s.doi}")
+    citing = [h.id for h in kb.hypotheses.values() if sid in h.derived_from]
+    citing += [e.id for e in kb.evidence.values() if sid in e.sources]
+    if citing:
+        lines.append("cited by: " + ", ".join(citing))
+    return {"type": "source", **s.model_dump(mode="json"), "cited_by": citing}, lines
+
+
+def _langs(text: str | dict[str, str]) -> list[tuple[str, str]]:
+    return [("", text)] if isinstance(text, str) else list(text.items())

@@ -1,0 +1,239 @@
+"""How well each hypothesis stands: subjective-logic opinions from the links.
+
+Takes a :class:`~kb.model.KnowledgeBase`; returns one :class:`Standing` per
+hypothesis. The model (docs/confidence.md explains it in plain words) is
+Jøsang's binomial opinion from beta evidence:
+
+    r = weighted supporting evidence, s = weighted contradicting evidence
+    b = r / (r + s + W)     belief
+    d = s / (r + s + W)     disbelief
+    u = W / (r + s + W)     uncertainty      (b + d + u = 1)
+    P = b + a * u           projected probability
+
+W is the prior weight and a the base rate (kb.yaml ``scoring``). A link's
+weight is its strength's weight times its evidence kind's weight; when
+several researchers judge the same evidence for the same hypothesis, their
+links share that evidence's weight equally, so disagreement is averaged and
+nothing is counted twice. Qualifying links are shown but never counted.
+
+Works from the model's links directly (one pass, no networkx), which keeps
+``kb check``'s status warnings cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .errors import Diagnostic
+from .model import Evidence, KnowledgeBase, Link, Scoring
+
+#: Evidence mass must reach the prior weight (u <= 0.5) before a verdict is
+#: suggested, and one side must outweigh the other by this ratio.
+DECISIVE_RATIO = 2.0
+MAX_UNCERTAINTY = 0.5
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One link's part in a standing."""
+
+    evidence: str
+    stance: str
+    strength: str
+    kind: str
+    judge: str
+    date: dt.date
+    strength_weight: float
+    kind_weight: float
+    share: float  # 1 / number of judges of this evidence for this hypothesis
+
+    @property
+    def weight(self) -> float:
+        return self.strength_weight * self.kind_weight
+
+    @property
+    def counted(self) -> float:
+        return 0.0 if self.stance == "qualifies" else self.weight * self.share
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A hypothesis's opinion, with everything needed to explain it."""
+
+    hypothesis: str
+    belief: float
+    disbelief: float
+    uncertainty: float
+    probability: float
+    positive: float  # r
+    negative: float  # s
+    prior_weight: float
+    base_rate: float
+    contributions: tuple[Contribution, ...] = field(default=())
+
+    def count(self, stance: str) -> int:
+        return sum(1 for c in self.contributions if c.stance == stance)
+
+    @property
+    def latest(self) -> dt.date | None:
+        return max((c.date for c in self.contributions), default=None)
+
+    @property
+    def suggested(self) -> str:
+        return suggest_status(self)
+
+    def explain(self) -> list[str]:
+        """The computation in words, line by line."""
+        lines = []
+        for c in self.contributions:
+            if c.stance == "qualifies":
+                lines.append(f"{c.evidence} qualifies ({c.strength}, {c.kind}, by {c.judge}): shown, not counted")
+            else:
+                share = f" x share {c.share:.2f}" if c.share != 1 else ""
+                lines.append(
+                    f"{c.evidence} {c.stance} ({c.strength} {c.strength_weight:g} x {c.kind}"
+                    f" {c.kind_weight:g}{share}, by {c.judge}) = {c.counted:.3f}"
+                )
+        n = self.positive + self.negative + self.prior_weight
+        lines += [
+            f"r (supporting) = {self.positive:.3f}; s (contradicting) = {self.negative:.3f};"
+            f" W (prior weight) = {self.prior_weight:g}; a (base rate) = {self.base_rate:g}",
+            f"belief = r/(r+s+W) = {self.positive:.3f}/{n:.3f} = {self.belief:.3f}",
+            f"disbelief = s/(r+s+W) = {self.negative:.3f}/{n:.3f} = {self.disbelief:.3f}",
+            f"uncertainty = W/(r+s+W) = {self.prior_weight:g}/{n:.3f} = {self.uncertainty:.3f}",
+            f"probability = belief + a x uncertainty = {self.probability:.3f}",
+            f"suggested status: {self.suggested} ({_reason(self)})",
+        ]
+        return lines
+
+
+def opinion(r: float, s: float, prior_weight: float, base_rate: float) -> tuple[float, float, float, float]:
+    """(belief, disbelief, uncertainty, probability) from evidence r and s."""
+    total = r + s + prior_weight
+    b, d, u = r / total, s / total, prior_weight / total
+    return b, d, u, b + base_rate * u
+
+
+def suggest_status(st: Standing) -> str:
+    """The declared status the evidence alone would suggest."""
+    if st.positive + st.negative == 0:
+        return "proposed"
+    if st.uncertainty > MAX_UNCERTAINTY:
+        return "testing"
+    if st.belief >= DECISIVE_RATIO * st.disbelief:
+        return "supported"
+    if st.disbelief >= DECISIVE_RATIO * st.belief:
+        return "refuted"
+    return "contested"
+
+
+def _reason(st: Standing) -> str:
+    if st.positive + st.negative == 0:
+        return "no supporting or contradicting evidence"
+    if st.uncertainty > MAX_UNCERTAINTY:
+        return f"uncertainty {st.uncertainty:.2f} > {MAX_UNCERTAINTY}"
+    if st.belief >= DECISIVE_RATIO * st.disbelief:
+        return f"belief {st.belief:.2f} >= {DECISIVE_RATIO:g} x disbelief {st.disbelief:.2f}"
+    if st.disbelief >= DECISIVE_RATIO * st.belief:
+        return f"disbelief {st.disbelief:.2f} >= {DECISIVE_RATIO:g} x belief {st.belief:.2f}"
+    return "neither side outweighs the other twice over"
+
+
+def contributions(kb: KnowledgeBase, context: str | None = None) -> dict[str, list[Contribution]]:
+    """Hypothesis id -> the contributions of its links (optionally in one context)."""
+    scoring = kb.config.scoring
+    inside = _contexts_within(kb, context) if context else None
+    out: dict[str, list[Contribution]] = defaultdict(list)
+    for e in kb.evidence.values():
+        judges: dict[str, int] = defaultdict(int)
+        for link in e.links:
+            judges[link.hypothesis] += 1
+        for link in e.links:
+            if inside is not None and not _applies(e, link, inside):
+                continue
+            out[link.hypothesis].append(_contribution(e, link, scoring, judges[link.hypothesis]))
+    return out
+
+
+def _contribution(e: Evidence, link: Link, scoring: Scoring, judges: int) -> Contribution:
+    return Contribution(
+        evidence=e.id,
+        stance=link.stance,
+        strength=link.strength,
+        kind=e.kind,
+        judge=link.by or ", ".join(e.recorded_by) or "unknown",
+        date=link.date or e.date,
+        strength_weight=scoring.strength.get(link.strength, 1.0),
+        kind_weight=scoring.kind.get(e.kind, 1.0),
+        share=1.0 / judges,
+    )
+
+
+def _contexts_within(kb: KnowledgeBase, context: str) -> set[str]:
+    """``context`` and every context inside it (following part_of)."""
+    inside = {context}
+    changed = True
+    while changed:
+        changed = False
+        for c in kb.contexts.values():
+            if c.part_of in inside and c.id not in inside:
+                inside.add(c.id)
+                changed = True
+    return inside
+
+
+def _applies(e: Evidence, link: Link, inside: set[str]) -> bool:
+    """Does this judgement hold in the context? Its scope decides, else where the evidence is from."""
+    if link.scope:
+        return any(s in inside for s in link.scope)
+    return e.context in inside
+
+
+def standing_from(hypothesis: str, contribs: list[Contribution], scoring: Scoring) -> Standing:
+    r = sum(c.counted for c in contribs if c.stance == "supports")
+    s = sum(c.counted for c in contribs if c.stance == "contradicts")
+    b, d, u, p = opinion(r, s, scoring.prior_weight, scoring.base_rate)
+    ordered = tuple(sorted(contribs, key=lambda c: (c.date, c.evidence, c.judge)))
+    return Standing(hypothesis, b, d, u, p, r, s, scoring.prior_weight, scoring.base_rate, ordered)
+
+
+def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standing]:
+    """Every hypothesis's standing (in one context, if given), in KB order."""
+    by_h = contributions(kb, context)
+    return {hid: standing_from(hid, by_h.get(hid, []), kb.config.scoring) for hid in kb.hypotheses}
+
+
+def trajectory(kb: KnowledgeBase, hypothesis: str, dates: list[dt.date]) -> list[tuple[dt.date, Standing]]:
+    """The hypothesis's standing at each date, counting only links dated by then."""
+    contribs = contributions(kb).get(hypothesis, [])
+    return [
+        (day, standing_from(hypothesis, [c for c in contribs if c.date <= day], kb.config.scoring))
+        for day in sorted(set(dates))
+    ]
+
+
+def status_warnings(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> list[Diagnostic]:
+    """KB402 warnings where a declared verdict disagrees with the evidence."""
+    computed = computed if computed is not None else standings(kb)
+    out = []
+    for hid, h in kb.hypotheses.items():
+        if h.status not in ("supported", "contested", "refuted"):
+            continue  # proposed/testing make no claim; revised/retired are lifecycle
+        st = computed[hid]
+        if st.suggested == h.status:
+            continue
+        at = kb.locate(hid, "status")
+        out.append(
+            Diagnostic(
+                path=at.path, line=at.line, column=at.column, code="KB402", field="status",
+                severity="warning",
+                message=(
+                    f"{hid} is declared {h.status!r} but the evidence suggests {st.suggested!r}"
+                    f" (belief {st.belief:.2f}, disbelief {st.disbelief:.2f}, uncertainty {st.uncertainty:.2f})"
+                ),
+                hint=f"see 'kb show {hid} --explain'",
+            )
+        )
+    return out

@@ -1,0 +1,228 @@
+"""Read one YAML file safely, keeping the line and column of every value.
+
+Takes the bytes of a file; returns plain Python data plus a map from field
+path (a tuple of keys and list indexes) to its position, or a list of
+diagnostics. PyYAML's C parser builds the node tree; we turn nodes into data
+ourselves, which lets us
+
+* never construct Python objects from tags (only the core YAML types pass),
+* reject duplicate keys (PyYAML silently keeps the last one),
+* bound alias expansion (a "billion laughs" file stops at once),
+* read ``yes``/``no``/``on``/``off`` as strings, not booleans: Norwegian
+  researchers write ``no`` as a language code, and ``on:`` is a plain word.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader  # type: ignore[misc]
+
+MAX_ALIASES = 100
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+class _Loader11(_Loader):  # type: ignore[misc,valid-type]
+    """The safe loader, with booleans limited to true/false (YAML 1.2 style)."""
+
+
+_Loader11.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+}
+_BOOL_RE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+for _first in "tTfF":
+    _Loader11.yaml_implicit_resolvers.setdefault(_first, []).insert(
+        0, ("tag:yaml.org,2002:bool", _BOOL_RE)
+    )
+
+_constructor = yaml.constructor.SafeConstructor()
+
+Path = tuple[Any, ...]
+Marks = dict[Path, tuple[int, int]]
+
+
+class _Problem(Exception):
+    def __init__(self, code: str, message: str, node: yaml.Node, field: str = "", hint: str = ""):
+        super().__init__(message)
+        self.code, self.message, self.node, self.field, self.hint = code, message, node, field, hint
+
+
+def dotted(path: Path) -> str:
+    """('links', 0, 'stance') -> 'links[0].stance'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def read_yaml(raw: bytes, relpath: str) -> tuple[Any, Marks, list[Diagnostic]]:
+    """Parse one file. Returns (data, marks, diagnostics); data is None on error."""
+
+    def diag(code: str, message: str, line: int = 1, col: int = 1, **kw: str) -> Diagnostic:
+        return Diagnostic(path=relpath, line=line, column=col, code=code, message=message, **kw)
+
+    if b"\x00" in raw[:8192]:
+        return None, {}, [diag("KB102", "this is a binary file, not YAML text")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, {}, [
+            diag(
+                "KB101",
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                line,
+                col,
+                hint="save the file as UTF-8",
+            )
+        ]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip() or all(
+        not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()
+    ):
+        return None, {}, [diag("KB103", "the file is empty")]
+
+    try:
+        loader = _Loader11(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.composer.ComposerError as exc:
+        if "single document" in str(exc.problem or ""):
+            mark = exc.problem_mark
+            return None, {}, [
+                diag(
+                    "KB105",
+                    "this file holds more than one YAML document",
+                    mark.line + 1 if mark else 1,
+                    mark.column + 1 if mark else 1,
+                    hint="keep one item per file, or remove the '---' line",
+                )
+            ]
+        return None, {}, [_syntax_diag(exc, relpath)]
+    except yaml.MarkedYAMLError as exc:
+        return None, {}, [_syntax_diag(exc, relpath)]
+    except yaml.YAMLError as exc:  # e.g. a reader error on control characters
+        return None, {}, [diag("KB104", f"YAML syntax error: {exc}")]
+    if root is None:
+        return None, {}, [diag("KB103", "the file is empty")]
+
+    marks: Marks = {}
+    seen: set[int] = set()
+    expansions = [0]
+    try:
+        data = _to_data(root, (), marks, seen, expansions)
+    except _Problem as p:
+        m = p.node.start_mark
+        return None, {}, [
+            Diagnostic(
+                path=relpath,
+                line=m.line + 1,
+                column=m.column + 1,
+                code=p.code,
+                message=p.message,
+                field=p.field,
+                hint=p.hint,
+            )
+        ]
+    return data, marks, []
+
+
+def _syntax_diag(exc: yaml.MarkedYAMLError, relpath: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+    hint = ""
+    if "mapping values are not allowed" in what:
+        hint = "a value containing ': ' must be quoted"
+    elif "found character '\\t'" in what:
+        hint = "indent with spaces, not tabs"
+    return Diagnostic(
+        path=relpath,
+        line=mark.line + 1 if mark else 1,
+        column=mark.column + 1 if mark else 1,
+        code="KB104",
+        message=f"YAML syntax error: {what}",
+        hint=hint,
+    )
+
+
+def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansions: list[int]) -> Any:
+    marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag not in _SCALAR_TAGS:
+            raise _Problem(
+                "KB108",
+                f"the tag {node.tag!r} is not allowed",
+                node,
+                dotted(path),
+                hint="kb files hold plain text, numbers, dates, lists and mappings",
+            )
+        return _constructor.construct_object(node)
+    if id(node) in seen:
+        # the same collection node reached twice: an alias being expanded
+        expansions[0] += 1
+        if expansions[0] > MAX_ALIASES:
+            raise _Problem(
+                "KB107",
+                f"more than {MAX_ALIASES} alias expansions",
+                node,
+                dotted(path),
+                hint="write the values out instead of using anchors (&) and aliases (*)",
+            )
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise _Problem("KB108", f"the tag {node.tag!r} is not allowed", node, dotted(path))
+        return [_to_data(item, path + (i,), marks, seen, expansions) for i, item in enumerate(node.value)]
+    if node.tag != _MAP:
+        raise _Problem("KB108", f"the tag {node.tag!r} is not allowed", node, dotted(path))
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _Problem("KB108", "merge keys ('<<') are not supported", key_node, dotted(path))
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _Problem("KB109", "a mapping key must be plain text", key_node, dotted(path))
+        key = _to_data(key_node, path + ("<key>",), marks, seen, expansions)
+        if isinstance(key, (int, float, bool)) or key is None:
+            key = key_node.value  # keys are names: keep what was written
+        elif not isinstance(key, str):
+            key = str(key)
+        if key in out:
+            first = marks[path + (key, "<keypos>")]
+            raise _Problem(
+                "KB106",
+                f"duplicate key {key!r} (first at line {first[0]})",
+                key_node,
+                dotted(path + (key,)),
+                hint="YAML would silently keep only the last value",
+            )
+        marks[path + (key, "<keypos>")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        out[key] = _to_data(value_node, path + (key,), marks, seen, expansions)
+    marks.pop(path + ("<key>",), None)
+    return out
