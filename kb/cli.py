@@ -465,3 +465,105 @@ def graph(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> No
     g = graphs.build_graph(kb, standings(kb))
     writer = {"graphml": graphs.to_graphml, "json": graphs.to_node_link, "dot": graphs.to_dot}[fmt]
     _emit(writer(g), output)
+
+
+# --- RDF and SPARQL ------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["ttl", "jsonld", "nt"]), default="ttl", show_default=True,
+              help="Turtle, JSON-LD or N-Triples.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@as_of_option
+@pass_workspace
+@handle_errors
+def export(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> None:
+    """Export the knowledge base as RDF (PROV-O, SKOS, DCTERMS, CiTO and kb's vocabulary).
+
+    The same input gives byte-identical output. Computed standings are
+    included, marked as derived. Restricted evidence is exported without its
+    text.
+    """
+    from .rdf import serialize
+
+    kb = ws.load_clean(as_of)
+    _emit(serialize(kb, fmt), output)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "ttl", "nt"]), default="table",
+              show_default=True, help="Results format (json: SPARQL 1.1 Query Results JSON; ttl/nt for CONSTRUCT).")
+@click.option("--allow-service", is_flag=True, help="Allow federated SERVICE clauses (they contact other addresses).")
+@as_of_option
+@pass_workspace
+@handle_errors
+def query(ws: Workspace, query: str, fmt: str, allow_service: bool, as_of: str | None) -> None:
+    """Run a SPARQL SELECT, ASK or CONSTRUCT query over the knowledge base.
+
+    QUERY is a query string or the path of a .rq file (such as
+    queries/contradicted.rq). The prefixes kbv, cito, dcterms, prov, rdf, rdfs,
+    skos, owl and xsd are predeclared. SPARQL Update is refused, and so is a
+    SERVICE clause unless --allow-service is given.
+    """
+    from .rdf import load_store, run_query, triples
+
+    text = _query_text(ws, query)
+    kb = ws.load_clean(as_of)
+    result = run_query(load_store(triples(kb)), text, allow_service)
+    click.echo(format_result(result, fmt), nl=False)
+
+
+def _query_text(ws: Workspace, query: str) -> str:
+    if query.endswith(".rq") or query.endswith(".sparql"):
+        for base in (Path.cwd(), ws.start, ws.root):
+            path = base / query
+            if path.is_file():
+                return path.read_text(encoding="utf-8")
+        raise errors.QueryError(f"no query file {query!r}")
+    return query
+
+
+def format_result(result: Any, fmt: str) -> str:
+    """A query result as text in the asked format."""
+    import pyoxigraph as ox
+
+    from .rdf import PREFIXES, serialize_triples, solutions_table
+
+    if isinstance(result, ox.QueryBoolean):
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": bool(result)}) + "\n"
+        return ("true" if bool(result) else "false") + "\n"
+    if isinstance(result, ox.QueryTriples):
+        items = sorted(result, key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+        return serialize_triples(items, "nt" if fmt == "nt" else "ttl")
+    if fmt in ("json", "csv", "tsv"):
+        kind = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                "tsv": ox.QueryResultsFormat.TSV}[fmt]
+        text = result.serialize(format=kind).decode("utf-8")
+        return text if text.endswith("\n") else text + "\n"
+    variables, rows = solutions_table(result)
+    return _table([dict(zip(variables, r)) for r in rows], variables, "text") + f"({len(rows)} rows)\n"
+
+
+@main.command()
+@click.option("--store", "store_url", required=True, metavar="URL",
+              help="Graph Store Protocol endpoint, such as http://127.0.0.1:7878/store.")
+@click.option("--graph", "graph_iri", metavar="IRI", help="Named graph to replace (default: the KB's base IRI).")
+@pass_workspace
+@handle_errors
+def publish(ws: Workspace, store_url: str, graph_iri: str | None) -> None:
+    """Replace the KB's named graph in a SPARQL store (SPARQL 1.1 Graph Store HTTP Protocol).
+
+    Works with Oxigraph, Apache Jena Fuseki, GraphDB, Virtuoso and others.
+    Publishing twice leaves one copy; other graphs are untouched. Credentials
+    come from the environment only: KB_STORE_TOKEN (bearer) or KB_STORE_USER
+    and KB_STORE_PASSWORD (basic).
+    """
+    from .publish import publish_graph
+    from .rdf import serialize
+
+    kb = ws.load_clean()
+    graph_iri = graph_iri or kb.config.base_iri
+    count = publish_graph(store_url, graph_iri, serialize(kb, "nt"))
+    click.echo(f"published {count} triples to <{graph_iri}> at {store_url}")

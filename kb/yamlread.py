@@ -183,7 +183,10 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
                 dotted(path),
                 hint="kb files hold plain text, numbers, dates, lists and mappings",
             )
-        return _constructor.construct_object(node)
+        try:
+            return _constructor.construct_object(node)
+        except ValueError:  # shaped like a date but none, such as 2021-13-45: the model says so
+            return node.value
     if id(node) in seen:
         # the same collection node reached twice: an alias being expanded
         expansions[0] += 1
