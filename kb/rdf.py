@@ -18,6 +18,7 @@ links.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from importlib import resources
 from typing import Iterable, Iterator
 from urllib.parse import quote
@@ -112,6 +113,10 @@ class Minter:
             node = self._cache[(kind, key)] = ox.NamedNode(f"{self.base}{kind}/{safe_segment(key)}")
         return node
 
+    def version(self, hid: str, n: int) -> ox.NamedNode:
+        """The n-th version of a hypothesis: <base>hypothesis/H01/v2."""
+        return self(f"hypothesis/{safe_segment(hid)}", f"v{n}")
+
     def agent(self, name: str) -> ox.NamedNode:
         slug = re.sub(r"[^a-z0-9æøå]+", "-", name.lower()).strip("-") or "unknown"
         return self("agent", slug)
@@ -133,6 +138,11 @@ def _texts(value: str | dict[str, str] | None, default_lang: str) -> Iterator[ox
 
 def _date(day) -> ox.Literal:
     return ox.Literal(day.isoformat(), datatype=XSD_DATE)
+
+
+def _exact(x: float) -> ox.Literal:
+    """A measured value as xsd:decimal, exactly as written (4.6 stays 4.6)."""
+    return ox.Literal(format(Decimal(repr(float(x))), "f"), datatype=XSD_DECIMAL)
 
 
 def _decimal(x: float) -> ox.Literal:
@@ -298,7 +308,7 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
     # Versions: v1 is the statement as proposed; each revision makes the next.
     versions = len(h.revisions) + 1
     for n in range(1, versions + 1):
-        v = iri("hypothesis", f"{h.id}/v{n}")
+        v = iri.version(h.id, n)
         t(v, "rdf:type", T("kbv:HypothesisVersion"))
         t(v, "rdf:type", T("prov:Entity"))
         t(v, "prov:specializationOf", s)
@@ -312,7 +322,7 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
         else:
             rev = h.revisions[n - 2]
             t(v, "dcterms:date", _date(rev.date))
-            t(v, "prov:wasRevisionOf", iri("hypothesis", f"{h.id}/v{n - 1}"))
+            t(v, "prov:wasRevisionOf", iri.version(h.id, n - 1))
             texts(v, "kbv:change", rev.change)
             texts(v, "kbv:reason", rev.reason)
             for eid in rev.because:
@@ -320,7 +330,7 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
             if rev.previous_status:
                 t(v, "kbv:previousStatus", T(f"kbv:{rev.previous_status}"))
         t(s, "dcterms:hasVersion", v)
-    t(s, "kbv:currentVersion", iri("hypothesis", f"{h.id}/v{versions}"))
+    t(s, "kbv:currentVersion", iri.version(h.id, versions))
 
 
 def _link_keys(e: Evidence) -> list[str]:
@@ -372,12 +382,12 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts) -> None:
     if e.measurement:
         m = e.measurement
         t(s, "kbv:measures", iri("construct", m.construct_))
-        t(s, "kbv:value", ox.Literal(repr(float(m.value)), datatype=T("xsd:double")))
+        t(s, "kbv:value", _exact(m.value))
         t(s, "kbv:scale", _lit(m.scale))
         t(s, "kbv:sampleSize", ox.Literal(str(m.sample_size), datatype=XSD_INT))
         t(s, "kbv:instrument", _lit(m.instrument))
         if m.spread is not None:
-            t(s, "kbv:spread", ox.Literal(repr(float(m.spread)), datatype=T("xsd:double")))
+            t(s, "kbv:spread", _exact(m.spread))
     for key, link in zip(_link_keys(e), e.links):
         node = iri("link", key)
         h = iri("hypothesis", link.hypothesis)
