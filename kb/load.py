@@ -48,7 +48,7 @@ _TRACKED = frozenset(
         "hypothesis", "construct", "context", "scope", "from", "to", "derived_from",
         "refines", "supersedes", "competes_with", "because", "sources", "part_of",
         "broader", "phase", "date", "proposed", "links", "revisions", "id", "doi",
-        "status", "title", "statement", "label", "summary",
+        "status", "title", "statement", "label", "summary", "kind", "measurement",
     }
 )
 
@@ -105,61 +105,83 @@ def kb_files(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def load(root: str | os.PathLike[str]) -> tuple[KnowledgeBase, list[Diagnostic]]:
-    """Load the knowledge base at ``root`` (its kb.yaml directory)."""
+def load(root: str | os.PathLike[str], use_cache: bool | None = None) -> tuple[KnowledgeBase, list[Diagnostic]]:
+    """Load the knowledge base at ``root`` (its kb.yaml directory).
+
+    Files whose bytes are unchanged since the last run come from the cache
+    (see :mod:`kb.cache`); every file is still read, so a changed file is
+    always parsed again.
+    """
+    from .cache import Cache
+
     root = Path(root)
     config = load_config(root)
     kb = KnowledgeBase(root=str(root), config=config)
     diags: list[Diagnostic] = []
+    cache = Cache.for_root(root, use_cache)
     with _gc_paused():
         for folder, path in kb_files(root):
             rel = path.relative_to(root).as_posix()
             raw = path.read_bytes()
-            diags.extend(load_file(kb, folder, rel, raw))
+            key = cache.key(folder, rel, raw)
+            parsed = cache.get(key)
+            if parsed is None:
+                parsed = parse_file(folder, rel, raw)
+                cache.put(key, parsed)
+            diags.extend(add_parsed(kb, parsed))
+        cache.save()
     return kb, diags
 
 
-def load_file(kb: KnowledgeBase, folder: str, rel: str, raw: bytes) -> list[Diagnostic]:
-    """Parse and validate one file, adding its items to ``kb``."""
+#: One parsed file: its items as (kind, item, place, field places) and its diagnostics.
+Parsed = tuple[list[tuple[str, Any, Located, dict[str, Located]]], list[Diagnostic]]
+
+
+def parse_file(folder: str, rel: str, raw: bytes) -> Parsed:
+    """Parse and validate one file on its own (no cross-file knowledge)."""
     data, marks, diags = read_yaml(raw, rel)
     if diags:
-        return diags
+        return [], diags
     item, diags = validate(FOLDERS[folder], data, marks, rel)
     if item is None:
-        return diags
+        return [], diags
     if isinstance(item, Registry):
-        for attr in ("constructs", "contexts", "sources"):
-            for index, entry in enumerate(getattr(item, attr)):
-                diags += _add(kb, attr, entry, rel, marks, (attr, index))
+        entries = [(attr, entry, (attr, index)) for attr in ("constructs", "contexts", "sources")
+                   for index, entry in enumerate(getattr(item, attr))]
     else:
-        attr = "hypotheses" if folder == "hypotheses" else "evidence"
-        diags += _add(kb, attr, item, rel, marks, ())
-    return diags
+        entries = [("hypotheses" if folder == "hypotheses" else "evidence", item, ())]
+    items = []
+    for attr, entry, prefix in entries:
+        line, col = marks.get(prefix, (1, 1))
+        n = len(prefix)
+        fields = {
+            dotted(path[n:]): Located(rel, pline, pcol)
+            for path, (pline, pcol) in marks.items()
+            if len(path) > n and path[:n] == prefix and _tracked(path[n:])
+        }
+        items.append((attr, entry, Located(rel, line, col), fields))
+    return items, []
 
 
-def _add(kb: KnowledgeBase, attr: str, item: Any, rel: str, marks: Marks, prefix: tuple) -> list[Diagnostic]:
-    line, col = marks.get(prefix, (1, 1))
-    if item.id in kb.where:
-        first = kb.where[item.id]
-        id_line, id_col = marks.get(prefix + ("id",), (line, col))
-        return [
-            Diagnostic(
-                path=rel,
-                line=id_line,
-                column=id_col,
-                code="KB301",
-                field="id",
+def add_parsed(kb: KnowledgeBase, parsed: Parsed) -> list[Diagnostic]:
+    """Add one file's items to ``kb``; ids already taken are reported, not added."""
+    items, diags = parsed
+    out = list(diags)
+    for attr, item, at, fields in items:
+        if item.id in kb.where:
+            first = kb.where[item.id]
+            where = fields.get("id", at)
+            out.append(Diagnostic(
+                path=where.path, line=where.line, column=where.column, code="KB301", field="id",
                 message=f"duplicate id {item.id!r}, already used in {first.path}:{first.line}",
                 hint="ids must be unique across the whole knowledge base",
-            )
-        ]
-    getattr(kb, attr)[item.id] = item
-    kb.where[item.id] = Located(path=rel, line=line, column=col)
-    n = len(prefix)
-    for path, (pline, pcol) in marks.items():
-        if len(path) > n and path[:n] == prefix and _tracked(path[n:]):
-            kb.field_where[(item.id, dotted(path[n:]))] = Located(path=rel, line=pline, column=pcol)
-    return []
+            ))
+            continue
+        getattr(kb, attr)[item.id] = item
+        kb.where[item.id] = at
+        for name, place in fields.items():
+            kb.field_where[(item.id, name)] = place
+    return out
 
 
 def _tracked(path: tuple) -> bool:

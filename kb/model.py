@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import (
     AfterValidator,
@@ -40,9 +40,9 @@ def _check_id(value: Any) -> Any:
     if isinstance(value, str) and not ID_RE.match(value):
         raise PydanticCustomError(
             "kb_id",
-            "invalid id {value!r}: use 1-64 letters, digits, '-' or '_', starting "
+            "invalid id {value}: use 1-64 letters, digits, '-' or '_', starting "
             "with a letter or digit (no spaces, slashes or dots)",
-            {"value": value},
+            {"value": repr(value)},
         )
     return value
 
@@ -68,7 +68,7 @@ def _to_date(value: Any) -> Any:
         except ValueError:
             pass
     raise PydanticCustomError(
-        "kb_date", "expected a date like 2021-06-15, got {value!r}", {"value": value}
+        "kb_date", "expected a date like 2021-06-15, got {value}", {"value": repr(value)}
     )
 
 
@@ -90,22 +90,22 @@ def _to_text(value: Any) -> Any:
             if not isinstance(lang, str) or not _LANG_RE.match(lang):
                 raise PydanticCustomError(
                     "kb_text",
-                    "{lang!r} is not a language code such as 'nb' or 'en'"
+                    "{lang} is not a language code such as 'nb' or 'en'"
                     " (quote it if YAML read it as something else)",
-                    {"lang": lang},
+                    {"lang": repr(lang)},
                 )
             if not isinstance(text, str) or not text.strip():
                 raise PydanticCustomError(
                     "kb_text",
-                    "the {lang!r} text must be a non-empty string, got {text!r}",
-                    {"lang": lang, "text": text},
+                    "the {lang} text must be a non-empty string, got {text}",
+                    {"lang": repr(lang), "text": repr(text)},
                 )
         return value
     raise PydanticCustomError(
         "kb_text",
-        "expected text, or a mapping of language to text such as {{nb: ..., en: ...}},"
-        " got {value!r}",
-        {"value": value},
+        "expected text, or a mapping of language to text such as {nb: ..., en: ...},"
+        " got {value}",
+        {"value": repr(value)},
     )
 
 
@@ -447,10 +447,9 @@ def text_in(text: str | dict[str, str] | None, languages: list[str] | tuple[str,
     return next(iter(text.values()))
 
 
-class Located(BaseModel):
-    """Where an item was written: file (relative to the KB root) and line."""
+class Located(NamedTuple):
+    """Where an item was written: file (relative to the KB root), line and column."""
 
-    model_config = ConfigDict(frozen=True)
     path: str
     line: int = 1
     column: int = 1
