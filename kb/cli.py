@@ -567,3 +567,57 @@ def publish(ws: Workspace, store_url: str, graph_iri: str | None) -> None:
     graph_iri = graph_iri or kb.config.base_iri
     count = publish_graph(store_url, graph_iri, serialize(kb, "nt"))
     click.echo(f"published {count} triples to <{graph_iri}> at {store_url}")
+
+
+# --- history -----------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("rev_a")
+@click.argument("rev_b", required=False)
+@format_option("text", "markdown", "json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@pass_workspace
+@handle_errors
+def diff(ws: Workspace, rev_a: str, rev_b: str | None, fmt: str, output: Path | None) -> None:
+    """What changed in the framework between two git revisions.
+
+    REV_A and REV_B are tags, branches or commits; REV_B defaults to the
+    working tree. Lists hypotheses added, removed and revised (the statement
+    word by word), status changes, changes in standing, evidence added and
+    removed, and constructs and contexts added and removed. --format markdown
+    reads well as a pull-request comment.
+
+    Exit status 2 without git, in a shallow clone missing a revision, or when
+    the KB at a revision does not load.
+    """
+    from . import history
+
+    result = history.diff(ws.root, rev_a, rev_b)
+    writer = {"text": history.format_text, "markdown": history.format_markdown, "json": history.format_json}[fmt]
+    _emit(writer(result), output)
+
+
+@main.command("history")
+@click.argument("item_id", metavar="[ID]", required=False)
+@click.option("-n", "--limit", type=int, help="Look at the last N commits only.")
+@format_option("text", "json")
+@pass_workspace
+@handle_errors
+def history_command(ws: Workspace, item_id: str | None, limit: int | None, fmt: str) -> None:
+    """The commits that changed the knowledge base (or one item), newest first.
+
+    Each with its date, author, message and a one-line summary of what it
+    changed in the framework.
+    """
+    from . import history
+
+    commits = history.history(ws.root, item_id, limit)
+    if fmt == "json":
+        click.echo(json.dumps([{**c.__dict__, "summary": c.summary} for c in commits], indent=2, ensure_ascii=False))
+        return
+    if not commits:
+        click.echo(f"no commits changed {item_id}" if item_id else "no commits changed the knowledge base")
+    for c in commits:
+        click.echo(f"{c.sha[:10]} {c.date} {c.author}: {c.message}")
+        click.echo(f"    {c.summary}")
