@@ -121,11 +121,69 @@ milestones: []
         "registry/constructs.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\nconstructs: []\n",
         "registry/contexts.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\ncontexts: []\n",
         "registry/sources.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\nsources: []\n",
-        ".gitignore": "site/\n.kb-cache/\n",
+        ".gitignore": "site/\n",
+        ".github/workflows/kb.yml": WORKFLOW,
+        ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,
     }
     for name, text in schema_texts().items():
         files[f"{SCHEMA_DIR}/{name}"] = text
     return files
+
+
+#: The CI workflow `kb init` writes (and this repository uses): check every
+#: push and pull request, annotate problems on the changed lines, and post
+#: what changed in the framework as a comment on the pull request.
+WORKFLOW = """\
+# Written by `kb init`. Checks the knowledge base on every push and pull
+# request and comments the framework's changes on each pull request.
+name: kb
+on:
+  push:
+    branches: [main]
+  pull_request:
+permissions:
+  contents: read
+  pull-requests: write
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0  # kb diff reads the base branch from git history
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - name: Install kb
+        # the kb repository itself installs from source; a knowledge base installs the release
+        run: |
+          if grep -qs 'name = "kb-theory"' pyproject.toml; then pip install .; else pip install kb-theory; fi
+      - name: Check the knowledge base
+        run: kb check --format github
+      - name: Describe the changes to the framework
+        if: github.event_name == 'pull_request'
+        run: |
+          kb diff "origin/${{ github.base_ref }}" HEAD --format markdown > kb-diff.md
+          cat kb-diff.md >> "$GITHUB_STEP_SUMMARY"
+      - name: Comment on the pull request
+        if: github.event_name == 'pull_request' && github.event.pull_request.head.repo.full_name == github.repository
+        env:
+          GH_TOKEN: ${{ github.token }}
+        run: gh pr comment "${{ github.event.pull_request.number }}" --body-file kb-diff.md
+"""
+
+PRE_COMMIT_CONFIG = """\
+# Runs `kb check` before every commit (https://pre-commit.com).
+repos:
+  - repo: local
+    hooks:
+      - id: kb-check
+        name: kb check
+        entry: kb check
+        language: system
+        pass_filenames: false
+        files: ^(kb\\.yaml|hypotheses/|evidence/|registry/)
+"""
 
 
 def _slug(text: str) -> str:
