@@ -621,3 +621,29 @@ def history_command(ws: Workspace, item_id: str | None, limit: int | None, fmt: 
     for c in commits:
         click.echo(f"{c.sha[:10]} {c.date} {c.author}: {c.message}")
         click.echo(f"    {c.summary}")
+
+
+# --- the website ---------------------------------------------------------------------
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to build into (default: site/ in the KB).")
+@pass_workspace
+@handle_errors
+def build(ws: Workspace, output: Path | None) -> None:
+    """Check the KB, export it and build the website, in one go.
+
+    Runs the checks (stopping on errors), then builds the MkDocs Material
+    site with a page per hypothesis, evidence item, construct and context,
+    the framework map, the evidence gap map, the timeline and the saved
+    queries, with the RDF (Turtle, JSON-LD) and GraphML downloads. The site
+    is built beside the old one and swapped in only when complete, so a
+    failed build leaves the previous site intact.
+    """
+    from .sitebuild import build_site
+
+    kb = ws.load_clean()
+    target = (output if output is not None else ws.root / "site").resolve()
+    build_site(ws.root, kb, target)
+    click.echo(f"built {target}: {len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items")
