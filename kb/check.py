@@ -148,10 +148,11 @@ def _cycles(kb: KnowledgeBase) -> list[Diagnostic]:
                      for c in kb.constructs.values()}, "broader"),
     }
     out: list[Diagnostic] = []
-    for label, (edges, field) in graphs.items():
+    for label, (edges, kind) in graphs.items():
         for cycle in _find_cycles(edges):
             first = cycle[0]
-            if field == "refines":
+            field = kind
+            if kind == "refines":
                 h = kb.hypotheses[first]
                 field = "refines" if cycle[1 % len(cycle)] in h.refines else "supersedes"
             out.append(_diag(kb, first, field, "KB303",
@@ -217,10 +218,19 @@ def _languages(kb: KnowledgeBase) -> list[Diagnostic]:
 
 
 def _texts(item: object) -> Iterator[tuple[str, object]]:
+    """Every multilingual text of an item, with its field path."""
     for name in ("title", "statement", "summary", "label", "definition", "rationale", "description"):
         value = getattr(item, name, None)
         if value is not None:
             yield name, value
+    for i, rev in enumerate(getattr(item, "revisions", ())):
+        for name in ("previous", "previous_title", "change", "reason"):
+            value = getattr(rev, name)
+            if value is not None:
+                yield f"revisions[{i}].{name}", value
+    for i, link in enumerate(getattr(item, "links", ())):
+        if link.note is not None:
+            yield f"links[{i}].note", link.note
 
 
 def _case_clashes(kb: KnowledgeBase) -> list[Diagnostic]:

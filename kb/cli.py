@@ -231,7 +231,7 @@ def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
     taken = set(kb.where) | {p.stem for p in (ws.root / folder).rglob("*.y*ml")}
     if item_id is None:
         item_id = next_id("H" if kind == "hypothesis" else "E", taken)
-    elif not ID_RE.match(item_id):
+    elif not ID_RE.fullmatch(item_id):
         raise click.BadParameter(f"{item_id!r} is not a valid id (letters, digits, '-', '_')", param_hint="--id")
     elif item_id in taken:
         click.echo(f"kb: the id {item_id!r} is already taken", err=True)

@@ -29,8 +29,6 @@ Severity = Literal["error", "warning"]
 #: Every diagnostic code with a one-line title. docs/diagnostics.md has one
 #: heading per code (a test keeps the two in step).
 CODES: dict[str, str] = {
-    # the config file
-    "KB001": "kb.yaml is invalid",
     # reading a file
     "KB101": "file is not UTF-8 text",
     "KB102": "file is binary",

@@ -129,7 +129,7 @@ def gap_map(kb: KnowledgeBase, by: str = "context") -> tuple[list[str], dict[str
     workshops count for their municipality), plus 'literature' for evidence
     with no context; or the phases in kb.yaml. Empty cells are the gaps.
     """
-    top = {c.id: _top_context(kb, c.id) for c in kb.contexts}
+    top = {cid: _top_context(kb, cid) for cid in kb.contexts}
     counts: dict[tuple[str, str], Counter] = {}
     for e in kb.evidence.values():
         if by == "phase":

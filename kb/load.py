@@ -201,7 +201,7 @@ def validate(
 ) -> tuple[BaseModel | None, list[Diagnostic]]:
     """Validate ``data`` against ``model``; errors come back as diagnostics."""
     if not isinstance(data, dict):
-        shape = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        shape = _describe(data)
         return None, [
             Diagnostic(
                 path=rel,

@@ -37,7 +37,7 @@ _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
 def _check_id(value: Any) -> Any:
-    if isinstance(value, str) and not ID_RE.match(value):
+    if isinstance(value, str) and not ID_RE.fullmatch(value):
         raise PydanticCustomError(
             "kb_id",
             "invalid id {value}: use 1-64 letters, digits, '-' or '_', starting "
@@ -87,7 +87,7 @@ def _to_text(value: Any) -> Any:
         return value
     if isinstance(value, dict) and value:
         for lang, text in value.items():
-            if not isinstance(lang, str) or not _LANG_RE.match(lang):
+            if not isinstance(lang, str) or not _LANG_RE.fullmatch(lang):
                 raise PydanticCustomError(
                     "kb_text",
                     "{lang} is not a language code such as 'nb' or 'en'"

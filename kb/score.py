@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import Diagnostic
 from .model import Evidence, KnowledgeBase, Link, Scoring
@@ -208,10 +208,16 @@ def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standi
 def trajectory(kb: KnowledgeBase, hypothesis: str, dates: list[dt.date]) -> list[tuple[dt.date, Standing]]:
     """The hypothesis's standing at each date, counting only links dated by then."""
     contribs = contributions(kb).get(hypothesis, [])
-    return [
-        (day, standing_from(hypothesis, [c for c in contribs if c.date <= day], kb.config.scoring))
-        for day in sorted(set(dates))
-    ]
+    out = []
+    for day in sorted(set(dates)):
+        known = [c for c in contribs if c.date <= day]
+        # judges share an evidence item's weight only with those who had judged by then
+        judges: dict[str, int] = defaultdict(int)
+        for c in known:
+            judges[c.evidence] += 1
+        known = [replace(c, share=1.0 / judges[c.evidence]) for c in known]
+        out.append((day, standing_from(hypothesis, known, kb.config.scoring)))
+    return out
 
 
 def status_warnings(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> list[Diagnostic]:

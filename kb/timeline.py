@@ -67,7 +67,19 @@ def view_as_of(kb: KnowledgeBase, day: dt.date) -> KnowledgeBase:
             continue
         links = [link for link in v.links if link.hypothesis in hypotheses]
         evidence[eid] = v if len(links) == len(v.links) else v.model_copy(update={"links": links})
+    hypotheses = {hid: _known_relations(h, hypotheses) for hid, h in hypotheses.items()}
     return kb.model_copy(update={"hypotheses": hypotheses, "evidence": evidence})
+
+
+def _known_relations(h: Hypothesis, present: dict[str, Hypothesis]) -> Hypothesis:
+    """Drop refines/supersedes/competes_with pointing at hypotheses not yet proposed."""
+    update = {}
+    for rel in ("refines", "supersedes", "competes_with"):
+        ids = getattr(h, rel)
+        kept = [i for i in ids if i in present]
+        if len(kept) != len(ids):
+            update[rel] = kept
+    return h.model_copy(update=update) if update else h
 
 
 def lineage(kb: KnowledgeBase, hid: str) -> dict[str, list[str]]:

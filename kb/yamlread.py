@@ -56,6 +56,12 @@ for _first in "tTfF":
     )
 
 _constructor = yaml.constructor.SafeConstructor()
+def _tag_text(tag: str) -> str:
+    """A tag as written in the file: '!!python/object' rather than its full URI."""
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+_TAG_HINT = "kb files hold plain text, numbers, dates, lists and mappings"
 
 Path = tuple[Any, ...]
 Marks = dict[Path, tuple[int, int]]
@@ -114,7 +120,7 @@ def read_yaml(raw: bytes, relpath: str) -> tuple[Any, Marks, list[Diagnostic]]:
         finally:
             loader.dispose()
     except yaml.composer.ComposerError as exc:
-        if "single document" in str(exc.problem or ""):
+        if "single document" in str(exc.context or ""):
             mark = exc.problem_mark
             return None, {}, [
                 diag(
@@ -125,11 +131,17 @@ def read_yaml(raw: bytes, relpath: str) -> tuple[Any, Marks, list[Diagnostic]]:
                     hint="keep one item per file, or remove the '---' line",
                 )
             ]
-        return None, {}, [_syntax_diag(exc, relpath)]
+        return None, {}, [_syntax_diag(exc, relpath, text)]
     except yaml.MarkedYAMLError as exc:
-        return None, {}, [_syntax_diag(exc, relpath)]
-    except yaml.YAMLError as exc:  # e.g. a reader error on control characters
-        return None, {}, [diag("KB104", f"YAML syntax error: {exc}")]
+        return None, {}, [_syntax_diag(exc, relpath, text)]
+    except yaml.reader.ReaderError as exc:  # a control character
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return None, {}, [diag("KB104", f"control character U+{char:04X} is not allowed in YAML", line, col,
+                               hint="remove it; it is often pasted in from a word processor")]
+    except yaml.YAMLError as exc:
+        return None, {}, [diag("KB104", "YAML syntax error: " + str(exc).splitlines()[0])]
     if root is None:
         return None, {}, [diag("KB103", "the file is empty")]
 
@@ -154,13 +166,14 @@ def read_yaml(raw: bytes, relpath: str) -> tuple[Any, Marks, list[Diagnostic]]:
     return data, marks, []
 
 
-def _syntax_diag(exc: yaml.MarkedYAMLError, relpath: str) -> Diagnostic:
+def _syntax_diag(exc: yaml.MarkedYAMLError, relpath: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
     hint = ""
+    at = mark.index if mark is not None and mark.index is not None else -1
     if "mapping values are not allowed" in what:
         hint = "a value containing ': ' must be quoted"
-    elif "found character '\\t'" in what:
+    elif "\\t" in what or (0 <= at < len(text) and text[at] == "\t"):
         hint = "indent with spaces, not tabs"
     return Diagnostic(
         path=relpath,
@@ -178,10 +191,10 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
         if node.tag not in _SCALAR_TAGS:
             raise _Problem(
                 "KB108",
-                f"the tag {node.tag!r} is not allowed",
+                f"the tag '{_tag_text(node.tag)}' is not allowed",
                 node,
                 dotted(path),
-                hint="kb files hold plain text, numbers, dates, lists and mappings",
+                hint=_TAG_HINT,
             )
         try:
             return _constructor.construct_object(node)
@@ -201,10 +214,10 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
     seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
-            raise _Problem("KB108", f"the tag {node.tag!r} is not allowed", node, dotted(path))
+            raise _Problem("KB108", f"the tag '{_tag_text(node.tag)}' is not allowed", node, dotted(path), hint=_TAG_HINT)
         return [_to_data(item, path + (i,), marks, seen, expansions) for i, item in enumerate(node.value)]
     if node.tag != _MAP:
-        raise _Problem("KB108", f"the tag {node.tag!r} is not allowed", node, dotted(path))
+        raise _Problem("KB108", f"the tag '{_tag_text(node.tag)}' is not allowed", node, dotted(path), hint=_TAG_HINT)
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":

@@ -1,0 +1,387 @@
+"""kb.check: references, cycles, dates and consistency across files (KB3xx, KB4xx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.check import check
+from kb.errors import Diagnostic
+from kb.load import load
+
+REGISTRY = {
+    "registry/constructs.yaml": """\
+        constructs:
+          - {id: trust, label: Trust}
+          - {id: co-creation, label: Co-creation}
+        """,
+    "registry/contexts.yaml": """\
+        contexts:
+          - {id: stad, label: Stad, kind: municipality}
+          - {id: stad-arena, label: Arena, kind: co_creation_arena, part_of: stad}
+        """,
+    "registry/sources.yaml": """\
+        sources:
+          - {id: ansell-gash-2008, title: Collaborative governance, authors: [Ansell], year: 2008,
+             doi: 10.1093/jopart/mum032}
+        """,
+}
+
+
+def hypothesis(hid: str = "H01", extra: str = "", proposed: str = "2021-01-15", status: str = "proposed") -> str:
+    return f"id: {hid}\ntitle: A claim\nstatement: Something holds.\nstatus: {status}\nproposed: {proposed}\n" + extra
+
+
+def evidence(eid: str = "E001", extra: str = "", links: str = "links:\n  - {hypothesis: H01, stance: supports, strength: moderate}\n",
+             kind: str = "field_observation", date: str = "2021-03-01") -> str:
+    return f"id: {eid}\nkind: {kind}\ndate: {date}\nsummary: Seen.\n" + extra + links
+
+
+def base(**overrides: str) -> dict[str, str]:
+    files = {**REGISTRY, "hypotheses/H01.yaml": hypothesis(), "hypotheses/H02.yaml": hypothesis("H02"),
+             "evidence/E001.yaml": evidence()}
+    files.update({k.replace("__", "/").replace("_yaml", ".yaml"): v for k, v in overrides.items()})
+    return files
+
+
+def diagnostics(root: Path) -> list[Diagnostic]:
+    kb, found = load(root)
+    return sorted(set(found + check(kb)))
+
+
+def test_the_base_is_clean(make_kb):
+    assert diagnostics(make_kb(base())) == []
+
+
+def only(root: Path) -> Diagnostic:
+    found = diagnostics(root)
+    assert len(found) == 1, [d.format() for d in found]
+    return found[0]
+
+
+# --- KB301 duplicate ids -------------------------------------------------------------
+
+
+def test_duplicate_id_across_folders(make_kb):
+    # evidence/ sorts before hypotheses/, so the hypothesis is the duplicate
+    root = make_kb({**base(), "evidence/H02.yaml": evidence("H02")})
+    d = only(root)
+    assert (d.code, d.path, d.line, d.column, d.field) == ("KB301", "hypotheses/H02.yaml", 1, 5, "id")
+    assert d.message == "duplicate id 'H02', already used in evidence/H02.yaml:1"
+
+
+def test_duplicate_id_between_a_construct_and_a_context(make_kb):
+    files = base()
+    files["registry/contexts.yaml"] += "  - {id: trust, label: Trust town, kind: other}\n"
+    d = only(make_kb(files))
+    assert (d.code, d.path, d.line) == ("KB301", "registry/contexts.yaml", 4)
+    assert "already used in registry/constructs.yaml:2" in d.message
+
+
+def test_duplicate_id_within_one_registry_file(make_kb):
+    files = base()
+    files["registry/constructs.yaml"] += "  - {id: trust, label: Trust again}\n"
+    d = only(make_kb(files))
+    assert (d.code, d.line) == ("KB301", 4)
+
+
+def test_ids_that_differ_only_in_case(make_kb):
+    d = only(make_kb({**base(), "hypotheses/h02.yaml": hypothesis("h02")}))
+    assert (d.code, d.path) == ("KB301", "hypotheses/h02.yaml")
+    assert "differs only in case from 'H02'" in d.message
+
+
+# --- KB302 unknown references --------------------------------------------------------
+
+REFERENCES = [
+    # (file, content, field, message, hint)
+    ("hypotheses/H02.yaml", hypothesis("H02", "relation: {from: trusst, to: co-creation, effect: positive}\n"),
+     "relation.from", "unknown construct 'trusst'", "did you mean 'trust'?"),
+    ("hypotheses/H02.yaml", hypothesis("H02", "relation: {from: trust, to: cocreation, effect: positive}\n"),
+     "relation.to", "unknown construct 'cocreation'", "did you mean 'co-creation'?"),
+    ("hypotheses/H02.yaml", hypothesis("H02", "derived_from: [ansell-gash-2009]\n"),
+     "derived_from[0]", "unknown source 'ansell-gash-2009'", "did you mean 'ansell-gash-2008'?"),
+    ("hypotheses/H02.yaml", hypothesis("H02", "refines: [H01, H1]\n"),
+     "refines[1]", "unknown hypothesis 'H1'", "did you mean 'H01'?"),
+    ("hypotheses/H02.yaml", hypothesis("H02", "supersedes: [zzz]\n"),
+     "supersedes[0]", "unknown hypothesis 'zzz'", "no hypothesis has this id"),
+    ("hypotheses/H02.yaml", hypothesis("H02", "competes_with: [H3]\n"),
+     "competes_with[0]", "unknown hypothesis 'H3'", ""),
+    ("hypotheses/H02.yaml", hypothesis("H02", "revisions:\n  - {date: 2021-06-01, previous: p, change: c, because: [E01]}\n"),
+     "revisions[0].because[0]", "unknown evidence 'E01'", "did you mean 'E001'?"),
+    ("evidence/E001.yaml", evidence(extra="context: stadd\n"),
+     "context", "unknown context 'stadd'", "did you mean 'stad'?"),
+    ("evidence/E001.yaml", evidence(extra="sources: [ansell-gash]\n"),
+     "sources[0]", "unknown source 'ansell-gash'", "did you mean 'ansell-gash-2008'?"),
+    ("evidence/E001.yaml", evidence(kind="survey_measurement", extra="measurement: {construct: trrust, value: 5.0, "
+                                    "scale: '1-7', sample_size: 9, instrument: i}\n"),
+     "measurement.construct", "unknown construct 'trrust'", "did you mean 'trust'?"),
+    ("evidence/E001.yaml", evidence(links="links:\n  - {hypothesis: H01, stance: supports, strength: weak, scope: [sted]}\n"),
+     "links[0].scope[0]", "unknown context 'sted'", "did you mean 'stad'?"),
+    ("evidence/E001.yaml", evidence(extra="phase: summer\n"),
+     "phase", "unknown phase 'summer'", "phases in kb.yaml: start, midterm, end"),
+]
+
+
+@pytest.mark.parametrize("rel, content, field, message, hint", REFERENCES, ids=[r[2] for r in REFERENCES])
+def test_unknown_references(make_kb, rel, content, field, message, hint):
+    d = only(make_kb({**base(), rel: content}))
+    assert (d.code, d.path, d.field, d.message) == ("KB302", rel, field, message)
+    if field != "competes_with[0]":
+        assert d.hint == hint
+    lines = content.splitlines()
+    # the position is the line where the offending id is written
+    needle = message.split("'")[1]
+    assert needle in lines[d.line - 1], (d.format(), lines)
+
+
+def test_unknown_broader_and_part_of(make_kb):
+    files = base()
+    files["registry/constructs.yaml"] += "  - {id: faith, label: Faith, broader: trus}\n"
+    files["registry/contexts.yaml"] += "  - {id: ws, label: Workshop, kind: politician_workshop, part_of: sta}\n"
+    found = diagnostics(make_kb(files))
+    assert [(d.code, d.path, d.line, d.field, d.hint) for d in found] == [
+        ("KB302", "registry/constructs.yaml", 4, "broader", "did you mean 'trust'?"),
+        ("KB302", "registry/contexts.yaml", 4, "part_of", "did you mean 'stad'?"),
+    ]
+
+
+def test_every_problem_is_reported_at_once(make_kb):
+    root = make_kb({**base(), "hypotheses/H02.yaml": hypothesis("H02", "refines: [X1, X2]\n"),
+                    "evidence/E001.yaml": evidence(extra="context: nowhere\n")})
+    found = diagnostics(root)
+    assert [d.field for d in found] == ["context", "refines[0]", "refines[1]"]
+
+
+# --- KB303 cycles --------------------------------------------------------------------
+
+
+def test_refines_cycle(make_kb):
+    root = make_kb({**base(), "hypotheses/H01.yaml": hypothesis("H01", "refines: [H03]\n"),
+                    "hypotheses/H02.yaml": hypothesis("H02", "refines: [H01]\n"),
+                    "hypotheses/H03.yaml": hypothesis("H03", "refines: [H02]\n")})
+    d = only(root)
+    assert (d.code, d.path, d.line, d.field) == ("KB303", "hypotheses/H01.yaml", 6, "refines")
+    assert d.message == "cycle in refines/supersedes: H01 -> H03 -> H02 -> H01"
+
+
+def test_a_hypothesis_refining_itself(make_kb):
+    d = only(make_kb({**base(), "hypotheses/H02.yaml": hypothesis("H02", "refines: [H02]\n")}))
+    assert d.code == "KB303" and d.message.endswith("H02 -> H02")
+
+
+def test_cycle_through_refines_and_supersedes(make_kb):
+    root = make_kb({**base(), "hypotheses/H01.yaml": hypothesis("H01", "supersedes: [H02]\n"),
+                    "hypotheses/H02.yaml": hypothesis("H02", "refines: [H01]\n")})
+    d = only(root)
+    assert (d.code, d.field, d.line) == ("KB303", "supersedes", 6)
+
+
+def test_two_cycles_each_name_their_own_field(make_kb):
+    root = make_kb({**base(), "hypotheses/H01.yaml": hypothesis("H01", "supersedes: [H02]\n"),
+                    "hypotheses/H02.yaml": hypothesis("H02", "supersedes: [H01]\n"),
+                    "hypotheses/H03.yaml": hypothesis("H03", "refines: [H04]\n"),
+                    "hypotheses/H04.yaml": hypothesis("H04", "refines: [H03]\n")})
+    found = [d for d in diagnostics(root) if d.code == "KB303"]
+    assert [(d.path, d.field, d.line) for d in found] == [
+        ("hypotheses/H01.yaml", "supersedes", 6),
+        ("hypotheses/H03.yaml", "refines", 6),
+    ]
+
+
+def test_competing_hypotheses_may_point_at_each_other(make_kb):
+    root = make_kb({**base(), "hypotheses/H01.yaml": hypothesis("H01", "competes_with: [H02]\n"),
+                    "hypotheses/H02.yaml": hypothesis("H02", "competes_with: [H01]\n")})
+    assert diagnostics(root) == []
+
+
+def test_part_of_and_broader_cycles(make_kb):
+    files = base()
+    files["registry/contexts.yaml"] = "contexts:\n  - {id: a, label: A, kind: other, part_of: b}\n  - {id: b, label: B, kind: other, part_of: a}\n"
+    files["registry/constructs.yaml"] = "constructs:\n  - {id: trust, label: T, broader: trust}\n  - {id: co-creation, label: C}\n"
+    found = diagnostics(make_kb(files))
+    assert [(d.code, d.field, d.message) for d in found] == [
+        ("KB303", "broader", "cycle in broader: trust -> trust"),
+        ("KB303", "part_of", "cycle in part_of: a -> b -> a"),
+    ]
+
+
+def test_a_long_chain_is_no_cycle(make_kb):
+    files = base()
+    for i in range(3, 200):
+        files[f"hypotheses/H{i:03d}.yaml"] = hypothesis(f"H{i:03d}", f"refines: [H{i - 1:03d}]\n" if i > 3 else "")
+    assert diagnostics(make_kb(files)) == []
+
+
+# --- KB304 and KB406: dates ----------------------------------------------------------
+
+
+def test_revision_before_proposed(make_kb):
+    root = make_kb({**base(), "hypotheses/H02.yaml": hypothesis(
+        "H02", "revisions:\n  - date: 2020-12-31\n    previous: p\n    change: c\n")})
+    d = only(root)
+    assert (d.code, d.line, d.column, d.field) == ("KB304", 7, 11, "revisions[0].date")
+    assert d.message == "revision dated 2020-12-31 is before the hypothesis was proposed (2021-01-15)"
+
+
+def test_revision_on_the_day_proposed_is_fine(make_kb):
+    root = make_kb({**base(), "hypotheses/H02.yaml": hypothesis(
+        "H02", "revisions:\n  - {date: 2021-01-15, previous: p, change: c}\n")})
+    assert diagnostics(root) == []
+
+
+def test_revisions_out_of_order_warn(make_kb):
+    root = make_kb({**base(), "hypotheses/H02.yaml": hypothesis(
+        "H02", "revisions:\n  - {date: 2021-06-01, previous: p, change: c}\n  - {date: 2021-03-01, previous: q, change: d}\n")})
+    d = only(root)
+    assert (d.code, d.severity, d.field, d.line) == ("KB406", "warning", "revisions[1].date", 8)
+    assert d.hint == "list revisions oldest first"
+
+
+def test_revision_because_of_later_evidence_warns(make_kb):
+    root = make_kb({**base(), "hypotheses/H01.yaml": hypothesis(
+        "H01", "revisions:\n  - {date: 2021-02-01, previous: p, change: c, because: [E001]}\n")})
+    d = only(root)
+    assert (d.code, d.severity, d.field) == ("KB406", "warning", "revisions[0].because[0]")
+    assert "2021-03-01, after this revision (2021-02-01)" in d.message
+
+
+def test_judgement_before_the_evidence_warns(make_kb):
+    root = make_kb({**base(), "evidence/E001.yaml": evidence(
+        links="links:\n  - hypothesis: H01\n    stance: supports\n    strength: weak\n    date: 2021-02-28\n")})
+    d = only(root)
+    assert (d.code, d.severity, d.field, d.line) == ("KB406", "warning", "links[0].date", 9)
+
+
+# --- KB305 the same judgement twice --------------------------------------------------
+
+
+def test_the_same_recorder_judging_twice(make_kb):
+    root = make_kb({**base(), "evidence/E001.yaml": evidence(extra="recorded_by: [Kari]\n", links=(
+        "links:\n  - {hypothesis: H01, stance: supports, strength: weak}\n"
+        "  - {hypothesis: H02, stance: supports, strength: weak}\n"
+        "  - {hypothesis: H01, stance: contradicts, strength: weak, by: Kari}\n"))})
+    d = only(root)
+    assert (d.code, d.field, d.line) == ("KB305", "links[2]", 9)
+    assert d.message == "a second link to 'H01' by the same person (first: links[0])"
+
+
+def test_two_judges_on_one_pair_are_fine(make_kb):
+    root = make_kb({**base(), "evidence/E001.yaml": evidence(extra="recorded_by: [Kari]\n", links=(
+        "links:\n  - {hypothesis: H01, stance: supports, strength: weak}\n"
+        "  - {hypothesis: H01, stance: contradicts, strength: weak, by: Ola}\n"))})
+    assert diagnostics(root) == []
+
+
+# --- KB306 measurement and kind ------------------------------------------------------
+
+MEASUREMENT = "measurement: {construct: trust, value: 5.2, scale: '1-7', sample_size: 120, instrument: Trust index}\n"
+
+
+def test_survey_without_measurement(make_kb):
+    d = only(make_kb({**base(), "evidence/E001.yaml": evidence(kind="survey_measurement")}))
+    assert (d.code, d.field, d.line, d.column) == ("KB306", "kind", 2, 7)
+
+
+def test_measurement_on_another_kind(make_kb):
+    d = only(make_kb({**base(), "evidence/E001.yaml": evidence(kind="interview", extra=MEASUREMENT)}))
+    assert (d.code, d.field, d.line) == ("KB306", "kind", 2)
+    assert d.message == "only a survey_measurement carries a 'measurement', not a interview"
+
+
+def test_a_survey_measurement_needs_no_links(make_kb):
+    root = make_kb({**base(), "evidence/E001.yaml": evidence(kind="survey_measurement", extra=MEASUREMENT, links="")})
+    assert diagnostics(root) == []
+
+
+# --- warnings ------------------------------------------------------------------------
+
+
+def test_evidence_without_links_warns(make_kb):
+    d = only(make_kb({**base(), "evidence/E001.yaml": evidence(links="")}))
+    assert (d.code, d.severity, d.line, d.column) == ("KB401", "warning", 1, 5)
+
+
+def test_file_name_not_matching_the_id_warns(make_kb):
+    files = base()
+    files["hypotheses/h-two.yaml"] = files.pop("hypotheses/H02.yaml")
+    d = only(make_kb(files))
+    assert (d.code, d.severity, d.path, d.hint) == ("KB403", "warning", "hypotheses/h-two.yaml", "rename the file to H02.yaml")
+
+
+def test_files_in_sub_folders_are_loaded_and_may_match_their_id(make_kb):
+    files = base()
+    files["evidence/2021/stad/E001.yaml"] = files.pop("evidence/E001.yaml")
+    assert diagnostics(make_kb(files)) == []
+
+
+def test_language_not_in_kb_yaml_warns(make_kb):
+    root = make_kb({**base(), "hypotheses/H02.yaml": hypothesis("H02").replace(
+        "statement: Something holds.", "statement: {en: Something holds., nn: Noko held.}")})
+    d = only(root)
+    assert (d.code, d.severity, d.field, d.line) == ("KB404", "warning", "statement", 3)
+    assert d.message == "language 'nn' is not in kb.yaml's languages (en)"
+
+
+def test_listed_languages_do_not_warn(make_kb):
+    config = "title: T\nbase_iri: https://kb.example.org/t/\nlanguages: [nb, nn, en]\n"
+    root = make_kb({**base(), "kb.yaml": config, "hypotheses/H02.yaml": hypothesis("H02").replace(
+        "statement: Something holds.", "statement: {nb: Noe holder., nn: Noko held.}")})
+    assert diagnostics(root) == []
+
+
+def test_source_without_locator_warns(make_kb):
+    files = base()
+    files["registry/sources.yaml"] += "  - {id: grey-2019, title: A report, authors: [Someone], year: 2019, type: report}\n"
+    d = only(make_kb(files))
+    assert (d.code, d.severity, d.line, d.field) == ("KB405", "warning", 4, "id")
+
+
+@pytest.mark.parametrize("locator", ["url: https://example.org/r", "isbn: 978-82-15-00000-0"])
+def test_a_url_or_isbn_is_enough(make_kb, locator):
+    files = base()
+    files["registry/sources.yaml"] += f"  - {{id: grey-2019, title: A report, authors: [Someone], year: 2019, {locator}}}\n"
+    assert diagnostics(make_kb(files)) == []
+
+
+# --- through the command line --------------------------------------------------------
+
+
+def test_warnings_do_not_fail_check(make_kb, run_kb):
+    root = make_kb({**base(), "evidence/E001.yaml": evidence(links="")})
+    result = run_kb("check", cwd=root)
+    assert result.exit_code == 0, result.output
+    assert "warning KB401" in result.stderr
+    assert result.stdout.startswith("ok, 1 warning(s): 2 hypotheses, 1 evidence items, 0 links")
+
+
+def test_strict_makes_warnings_fail(make_kb, run_kb):
+    root = make_kb({**base(), "evidence/E001.yaml": evidence(links="")})
+    result = run_kb("check", "--strict", cwd=root)
+    assert result.exit_code == 1, result.output
+    assert "warning KB401" in result.stderr
+
+
+def test_strict_on_a_clean_kb(kitchen_sink, run_kb):
+    result = run_kb("check", "--strict", cwd=kitchen_sink)
+    assert result.exit_code == 0, result.output
+
+
+def test_errors_fail_check_and_later_stages_refuse(make_kb, run_kb):
+    root = make_kb({**base(), "hypotheses/H02.yaml": hypothesis("H02", "refines: [H9]\n")})
+    result = run_kb("check", cwd=root)
+    assert result.exit_code == 1, result.output
+    assert "hypotheses/H02.yaml:6:11: error KB302 refines[0]: unknown hypothesis 'H9'" in result.stderr
+    for command in (["status"], ["show", "H01"], ["graph"], ["gaps"]):
+        result = run_kb(*command, cwd=root)
+        assert result.exit_code == 1, result.output
+        assert "run 'kb check'" in result.stderr
+
+
+def test_language_check_covers_notes_and_revisions(make_kb):
+    root = make_kb({**base(),
+                    "hypotheses/H02.yaml": hypothesis("H02", "revisions:\n  - {date: 2021-06-01, previous: {de: Vorher}, change: c}\n"),
+                    "evidence/E001.yaml": evidence(links="links:\n  - {hypothesis: H01, stance: supports, strength: weak, note: {sv: Notering}}\n")})
+    found = diagnostics(root)
+    assert [(d.code, d.field) for d in found] == [("KB404", "links[0].note"), ("KB404", "revisions[0].previous")]

@@ -1,0 +1,223 @@
+"""kb.yamlread: safe YAML with positions, and the PyYAML traps caught."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from kb.yamlread import MAX_ALIASES, dotted, read_yaml
+
+
+def read(text: str | bytes):
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    return read_yaml(raw, "f.yaml")
+
+
+def only_diagnostic(text: str | bytes):
+    data, marks, diags = read(text)
+    assert data is None and marks == {}, data
+    assert len(diags) == 1, [d.format() for d in diags]
+    return diags[0]
+
+
+# --- values --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "Yes", "No", "NO", "on", "off", "On", "OFF", "y", "n"])
+def test_yes_no_on_off_stay_strings(word):
+    data, _, diags = read(f"value: {word}\n{word}: key\n")
+    assert not diags
+    assert data == {"value": word, word: "key"}
+
+
+@pytest.mark.parametrize("word, value", [("true", True), ("false", False), ("True", True), ("FALSE", False)])
+def test_true_and_false_are_booleans(word, value):
+    data, _, _ = read(f"value: {word}\n")
+    assert data["value"] is value
+
+
+def test_core_scalars():
+    data, _, diags = read("a: 1\nb: 1.10\nc: 2021-06-15\nd: ~\ne: '1.10'\nf: text\ng: !!str 123\n")
+    assert not diags
+    assert data == {"a": 1, "b": 1.1, "c": dt.date(2021, 6, 15), "d": None, "e": "1.10", "f": "text", "g": "123"}
+
+
+def test_an_impossible_date_stays_text_for_the_model_to_report():
+    data, _, diags = read("proposed: 2021-13-45\n")
+    assert not diags
+    assert data == {"proposed": "2021-13-45"}
+
+
+def test_keys_are_kept_as_written():
+    data, _, diags = read("1: a\nyes: b\nnull: c\n1.10: d\n2021-01-01: e\ntrue: f\n")
+    assert not diags
+    assert list(data) == ["1", "yes", "null", "1.10", "2021-01-01", "true"]
+
+
+def test_byte_order_mark_is_ignored():
+    data, _, diags = read(b"\xef\xbb\xbfid: H01\n")
+    assert not diags and data == {"id": "H01"}
+
+
+def test_explicit_document_markers_are_fine():
+    data, _, diags = read("---\nid: H01\n...\n")
+    assert not diags and data == {"id": "H01"}
+
+
+def test_norwegian_text_survives():
+    data, _, diags = read("title: {nb: Tillit på tvers – æøå ÆØÅ}\n")
+    assert not diags and data["title"]["nb"] == "Tillit på tvers – æøå ÆØÅ"
+
+
+# --- positions -----------------------------------------------------------------------
+
+
+def test_marks_give_line_and_column_of_every_value():
+    text = "id: E01\nlinks:\n  - hypothesis: H01\n    stance: supports\n  - {hypothesis: H02, stance: qualifies}\n"
+    data, marks, diags = read(text)
+    assert not diags
+    assert marks[()] == (1, 1)
+    assert marks[("id",)] == (1, 5)
+    assert marks[("links",)] == (3, 3)
+    assert marks[("links", 0)] == (3, 5)
+    assert marks[("links", 0, "stance")] == (4, 13)
+    assert marks[("links", 1, "stance")] == (5, 31)
+    assert marks[("links", 0, "stance", "<keypos>")] == (4, 5)
+    assert data["links"][1] == {"hypothesis": "H02", "stance": "qualifies"}
+
+
+def test_dotted_paths():
+    assert dotted(("links", 0, "stance")) == "links[0].stance"
+    assert dotted(("revisions", 2, "because", 0)) == "revisions[2].because[0]"
+    assert dotted(()) == ""
+    assert dotted((0, "id")) == "[0].id"
+
+
+# --- what is refused -----------------------------------------------------------------
+
+
+def test_duplicate_key_is_an_error_with_both_lines():
+    d = only_diagnostic("id: H01\nstatus: proposed\ntitle: t\nstatus: supported\n")
+    assert (d.code, d.line, d.column, d.field) == ("KB106", 4, 1, "status")
+    assert "first at line 2" in d.message
+
+
+def test_duplicate_key_in_a_nested_mapping():
+    d = only_diagnostic("links:\n  - hypothesis: H01\n    stance: supports\n    hypothesis: H02\n")
+    assert (d.code, d.line, d.field) == ("KB106", 4, "links[0].hypothesis")
+
+
+def test_a_few_aliases_are_fine():
+    data, _, diags = read("a: &x [1, 2]\nb: *x\nc: *x\nd: &s text\ne: *s\n")
+    assert not diags
+    assert data == {"a": [1, 2], "b": [1, 2], "c": [1, 2], "d": "text", "e": "text"}
+
+
+def test_aliases_up_to_the_limit_then_refused():
+    items = ", ".join(["*x"] * MAX_ALIASES)
+    data, _, diags = read(f"a: &x [1]\nb: [{items}]\n")
+    assert not diags and len(data["b"]) == MAX_ALIASES
+    d = only_diagnostic(f"a: &x [1]\nb: [{items}, *x]\n")
+    assert d.code == "KB107"
+
+
+def test_billion_laughs_stops_at_once():
+    levels = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 10):
+        levels.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    started = time.perf_counter()
+    d = only_diagnostic("\n".join(levels) + "\n")
+    assert d.code == "KB107"
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_self_referencing_alias_is_refused():
+    assert only_diagnostic("a: &x {b: *x}\n").code == "KB107"
+
+
+def test_undefined_alias_is_a_syntax_error():
+    d = only_diagnostic("a: *nope\n")
+    assert (d.code, d.line, d.column) == ("KB104", 1, 4)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object/apply:os.system ['touch pwned']\n",
+        "a: !!python/object/apply:os.system\n  args: ['touch pwned']\n",
+        "a: !!python/name:os.system\n",
+        "a: !!python/tuple [1, 2]\n",
+        "a: !!binary aGVsbG8=\n",
+        "a: !!set {x, y}\n",
+        "a: !!omap [{x: 1}]\n",
+        "a: !local x\n",
+        "!!python/object:collections.OrderedDict {a: 1}\n",
+    ],
+)
+def test_tags_are_refused(text, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    d = only_diagnostic(text)
+    assert d.code == "KB108"
+    assert "is not allowed" in d.message
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_merge_keys_are_refused():
+    d = only_diagnostic("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n")
+    assert (d.code, d.line, d.column) == ("KB108", 3, 3)
+
+
+def test_a_collection_as_key_is_refused():
+    d = only_diagnostic("? [a, b]\n: c\n")
+    assert (d.code, d.line) == ("KB109", 1)
+
+
+def test_not_utf8_points_at_the_byte():
+    d = only_diagnostic("id: H01\ntitle: Bø\n".encode("latin-1"))
+    assert (d.code, d.line, d.column) == ("KB101", 2, 9)
+    assert "0xf8" in d.message
+
+
+def test_nul_bytes_mean_binary():
+    assert only_diagnostic(b"id: H01\n\x00\x01\x02").code == "KB102"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "   \n", "# a comment\n# another\n", "\ufeff"])
+def test_empty_files(text):
+    assert only_diagnostic(text).code == "KB103"
+
+
+def test_more_than_one_document():
+    d = only_diagnostic("id: H01\n---\nid: H02\n")
+    assert (d.code, d.line, d.column) == ("KB105", 2, 1)
+
+
+def test_syntax_error_with_position_and_hint():
+    d = only_diagnostic("id: H01\nstatement: Trust: it matters\n")
+    assert (d.code, d.line, d.column) == ("KB104", 2, 17)
+    assert d.hint == "a value containing ': ' must be quoted"
+
+
+def test_unclosed_flow_sequence():
+    d = only_diagnostic("tags: [a, b\nid: H01\n")
+    assert d.code == "KB104" and d.line == 2
+
+
+def test_tab_indentation_gets_a_hint():
+    d = only_diagnostic("authors:\n\t- Kari\n")
+    assert (d.code, d.line, d.column) == ("KB104", 2, 1)
+    assert d.hint == "indent with spaces, not tabs"
+
+
+def test_control_character_is_one_line_with_its_position():
+    d = only_diagnostic("id: H01\ntitle: a\x07b\n")
+    assert d.code == "KB104"
+    assert "\n" not in d.format(), d.format()
+    assert (d.line, d.column) == (2, 9)
+
+
+def test_scalars_and_lists_at_the_top_are_returned_for_the_model_to_refuse():
+    assert read("just text\n")[0] == "just text"
+    assert read("- a\n- b\n")[0] == ["a", "b"]
