@@ -540,3 +540,46 @@ def milestone_revisions(root: Path, kb: KnowledgeBase) -> list[tuple[str, str]]:
                 continue
             found.append((m.id, m.tag))
     return found
+
+
+# --- what the website shows of the history ----------------------------------------------
+
+
+@dataclass
+class GitHistory:
+    """History for the website: commits per item and diffs between tagged milestones.
+
+    ``reason`` says why git history is missing (no git, no repository, a
+    shallow clone); the website then falls back to the revision logs.
+    """
+
+    commits: dict[str, list[Commit]] = field(default_factory=dict)
+    milestone_diffs: list[tuple[str, str, Diff]] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def available(self) -> bool:
+        return not self.reason
+
+
+def git_history(root: Path, kb: KnowledgeBase, limit: int | None = 2000) -> GitHistory:
+    """Everything the website needs from git, never raising for a missing history."""
+    try:
+        repo = Repo.of(root)
+        if repo.shallow:
+            return GitHistory(reason="this is a shallow clone, so the full history is not available")
+        commits = history(root, limit=limit)
+    except HistoryError as exc:
+        return GitHistory(reason=str(exc))
+    by_item: dict[str, list[Commit]] = {}
+    for commit in commits:
+        for iid in dict.fromkeys(commit.ids):
+            by_item.setdefault(iid, []).append(commit)
+    diffs = []
+    tagged = milestone_revisions(root, kb)
+    for (m_a, tag_a), (m_b, tag_b) in zip(tagged, tagged[1:]):
+        try:
+            diffs.append((m_a, m_b, diff(root, tag_a, tag_b)))
+        except (HistoryError, ConfigError):
+            continue  # a milestone whose KB does not load is left out, not fatal
+    return GitHistory(by_item, diffs)
