@@ -629,9 +629,10 @@ def history_command(ws: Workspace, item_id: str | None, limit: int | None, fmt: 
 @main.command()
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to build into (default: site/ in the KB).")
+@click.option("--strict", is_flag=True, help="Fail on any MkDocs warning (such as a saved query that fails).")
 @pass_workspace
 @handle_errors
-def build(ws: Workspace, output: Path | None) -> None:
+def build(ws: Workspace, output: Path | None, strict: bool) -> None:
     """Check the KB, export it and build the website, in one go.
 
     Runs the checks (stopping on errors), then builds the MkDocs Material
@@ -645,5 +646,5 @@ def build(ws: Workspace, output: Path | None) -> None:
 
     kb = ws.load_clean()
     target = (output if output is not None else ws.root / "site").resolve()
-    build_site(ws.root, kb, target)
+    build_site(ws.root, kb, target, strict=strict)
     click.echo(f"built {target}: {len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items")

@@ -12,7 +12,8 @@ return lists of them; the CLI reports them all at once and exits once.
     ├── UnknownItem         an id asked for on the command line does not exist
     ├── HistoryError        git is missing, the clone is shallow, a revision is unknown
     ├── StoreError          a SPARQL store is down or refused a request
-    └── QueryError          a SPARQL query is malformed or not allowed
+    ├── QueryError          a SPARQL query is malformed or not allowed
+    └── SiteError           the website could not be built
 
 The library never imports click; ``kb.cli`` turns these into messages and
 exit codes (0 fine, 1 problems found, 2 could not run) in one place.
@@ -156,6 +157,10 @@ class StoreError(KbError):
 
 class QueryError(KbError):
     """A SPARQL query is malformed or asks for something not allowed."""
+
+
+class SiteError(KbError):
+    """The website could not be built (MkDocs failed, or strict mode found warnings)."""
 
 
 @dataclass

@@ -60,13 +60,17 @@ def build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None = None)
         edges += [(h.id, s, {"type": "cites"}) for s in h.derived_from]
     for e in kb.evidence.values():
         for link in e.links:
-            attrs = {"type": link.stance, "strength": link.strength, "by": link.by or ", ".join(e.recorded_by),
+            # a restricted item's recorders are not published; a link's own judge is
+            judge = link.by or ("" if e.restricted else ", ".join(e.recorded_by))
+            attrs = {"type": link.stance, "strength": link.strength, "by": judge,
                      "date": (link.date or e.date).isoformat()}
             if link.note is not None and not e.restricted:
                 attrs["note"] = text(link.note)
             edges.append((e.id, link.hypothesis, attrs))
         if e.context:
             edges.append((e.id, e.context, {"type": "observed_in"}))
+        if e.restricted:
+            continue  # only its existence, date, context and links leave the repository
         if e.measurement is not None:
             edges.append((e.id, e.measurement.construct_, {"type": "measures"}))
         edges += [(e.id, s, {"type": "cites"}) for s in e.sources]

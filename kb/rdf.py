@@ -377,9 +377,9 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts) -> None:
             t(s, "prov:wasAttributedTo", agent)
             t(agent, "rdf:type", T("prov:Agent"))
             t(agent, "rdfs:label", _lit(name))
-    for sid in e.sources:
+    for sid in ([] if e.restricted else e.sources):
         t(s, "dcterms:source", source_iri(kb, sid, iri))
-    if e.measurement:
+    if e.measurement and not e.restricted:
         m = e.measurement
         t(s, "kbv:measures", iri("construct", m.construct_))
         t(s, "kbv:value", _exact(m.value))

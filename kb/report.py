@@ -91,13 +91,14 @@ def _evidence(kb: KnowledgeBase, eid: str):
     if e.restricted:
         lines.append("(restricted: its text stays in the repository)")
     lines.append("summary: " + (RESTRICTED if e.restricted else kb.text(e.summary)))
-    if e.measurement:
+    if e.measurement and not e.restricted:
         m = e.measurement
         lines.append(f"measurement: {m.construct_} = {m.value:g} on {m.scale} (n={m.sample_size}, {m.instrument})")
     for link in e.links:
         note = "" if e.restricted or link.note is None else f": {kb.text(link.note)}"
         scope = f" [scope: {', '.join(link.scope)}]" if link.scope else ""
-        lines.append(f"  {link.stance} {link.hypothesis} ({link.strength}, by {link.by or ', '.join(e.recorded_by) or '-'}){scope}{note}")
+        judge = link.by or ("-" if e.restricted else ", ".join(e.recorded_by) or "-")
+        lines.append(f"  {link.stance} {link.hypothesis} ({link.strength}, by {judge}){scope}{note}")
     data = {"type": "evidence", **e.model_dump(mode="json", by_alias=True)}
     if e.restricted:
         data = _redacted(data)
@@ -105,7 +106,7 @@ def _evidence(kb: KnowledgeBase, eid: str):
 
 
 def _redacted(data: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in data.items() if k not in ("title", "summary", "recorded_by")}
+    data = {k: v for k, v in data.items() if k not in ("title", "summary", "recorded_by", "measurement", "sources")}
     data["links"] = [{k: v for k, v in link.items() if k != "note"} for link in data.get("links", [])]
     return data
 

@@ -163,7 +163,8 @@ def _contribution(e: Evidence, link: Link, scoring: Scoring, judges: int) -> Con
         stance=link.stance,
         strength=link.strength,
         kind=e.kind,
-        judge=link.by or ", ".join(e.recorded_by) or "unknown",
+        # a restricted item's recorders stay in the repository
+        judge=link.by or ("(restricted)" if e.restricted else ", ".join(e.recorded_by) or "unknown"),
         date=link.date or e.date,
         strength_weight=scoring.strength.get(link.strength, 1.0),
         kind_weight=scoring.kind.get(e.kind, 1.0),

@@ -1,0 +1,266 @@
+"""The MkDocs plugin: the knowledge base's pages and downloads, generated into the build.
+
+Takes the MkDocs config (and the KB next to ``mkdocs.yml``, or ``root:``);
+adds the pages :func:`kb.site.render_site` returns and the download files to
+the build's files, so ``mkdocs build`` and ``mkdocs serve`` work directly and
+nothing is written into ``docs/``. ``mkdocs serve`` also watches the KB's
+YAML and saved queries and rebuilds when they change.
+
+Only this module (with :mod:`kb.sitebuild`) knows MkDocs; the pages come from
+the engine-independent :mod:`kb.site`. In ``mkdocs.yml``::
+
+    plugins:
+      - search
+      - privacy      # makes Mermaid a local file at build time
+      - kb           # options: root (default: the folder of mkdocs.yml), downloads, questions, history
+
+The plugin also sets what the pages rely on unless ``mkdocs.yml`` says
+otherwise: the site's name and language from ``kb.yaml``, its stylesheet,
+the Markdown extensions for tables, notices and Mermaid fences, and a
+navigation of index pages only (item pages are reached by links and search,
+which keeps large sites fast to build).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+from .sitefmt import inert
+
+log = logging.getLogger("mkdocs.plugins.kb")
+
+QUERY_DIR = "queries"
+#: Rows of a saved question's answer shown on the site.
+MAX_ANSWER_ROWS = 200
+_WATCHED = ("kb.yaml", "hypotheses", "evidence", "registry", QUERY_DIR)
+
+
+class KbPluginConfig(Config):
+    root = c.Optional(c.Type(str))
+    downloads = c.Type(bool, default=True)
+    questions = c.Type(bool, default=True)
+    history = c.Type(bool, default=True)
+
+
+class KbPlugin(BasePlugin[KbPluginConfig]):
+    """Generates the knowledge base's pages into the MkDocs build."""
+
+    #: A KnowledgeBase loaded by the caller (``kb build``); loaded from ``root`` when None.
+    kb: Any = None
+
+    @event_priority(100)  # before search and privacy read the language and the cache
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        base = Path(config.config_file_path or ".").resolve().parent
+        self.root = (base / self.config.root).resolve() if self.config.root else base
+        if self.kb is None:
+            self.kb = load_kb(self.root)
+        kb = self.kb
+        # Themes print the site's name as HTML, raw or through filters that unescape it.
+        config.site_name = inert(kb.text(kb.config.title))
+        config.theme["language"] = _theme_language(config, kb.config.site_language)
+        if "assets/kb.css" not in config.extra_css:
+            config.extra_css.append("assets/kb.css")
+        _require_extensions(config)
+        _anchor_privacy_cache(config, base)
+        if not config.nav:
+            from .site import nav
+
+            config.nav = nav(kb)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        from mkdocs.utils import get_build_date
+
+        from .score import standings
+        from .site import render_site
+
+        computed = standings(self.kb)
+        rdf = rdf_triples(self.kb, computed) if (self.config.downloads or self.config.questions) else None
+        downloads = make_downloads(self.kb, computed, rdf) if self.config.downloads else []
+        queries = saved_queries(self.root, rdf) if self.config.questions else []
+        history = git_history(self.root, self.kb) if self.config.history else None
+        pages = render_site(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
+                            downloads=[d for d, _ in downloads], queries=queries, history=history)
+        generated = list(pages.items()) + [(d.path, data) for d, data in downloads]
+        for path, content in generated:
+            if files.get_file_from_path(path) is not None:
+                log.info("kb: docs/%s is written by hand; the generated page is not used", path)
+                continue
+            files.append(File.generated(config, path, content=content))
+        return files
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        for name in _WATCHED:
+            path = self.root / name
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+# --- the stages the plugin calls ------------------------------------------------------
+
+
+def load_kb(root: Path) -> Any:
+    """Load and check the KB; a KB with errors stops the build with every error listed."""
+    from .check import check
+    from .errors import KbError, errors_in
+    from .load import load
+
+    try:
+        kb, diags = load(root)
+    except KbError as exc:
+        details = "".join(f"\n  {d.format()}" for d in getattr(exc, "diagnostics", []))
+        raise PluginError(f"kb: {exc}{details}") from exc
+    problems = errors_in(sorted(set(diags + check(kb))))
+    if problems:
+        listed = "\n".join(f"  {d.format()}" for d in problems)
+        raise PluginError(f"kb: {len(problems)} error(s) in the knowledge base at {root}:\n{listed}")
+    return kb
+
+
+def rdf_triples(kb: Any, computed: Any) -> list | None:
+    """The KB's RDF triples (shared by the downloads and the saved questions), if kb.rdf is there."""
+    try:
+        from .rdf import triples
+    except ImportError:
+        log.info("kb: kb.rdf is not available; no RDF downloads and no answers to saved questions")
+        return None
+    return triples(kb, computed)
+
+
+def make_downloads(kb: Any, computed: Any, rdf: list | None) -> list[tuple[Any, str]]:
+    """(Download, file content) for the RDF files (Turtle, JSON-LD) and the GraphML graph."""
+    from .graph import build_graph, to_graphml
+    from .site import Download
+
+    out = []
+    if rdf is not None:
+        from .rdf import serialize_triples
+
+        for fmt, name in (("ttl", "kb.ttl"), ("jsonld", "kb.jsonld")):
+            out.append((Download(f"downloads/{name}", fmt), serialize_triples(rdf, fmt)))
+    out.append((Download("downloads/kb.graphml", "graphml"), to_graphml(build_graph(kb, computed))))
+    return out
+
+
+def saved_queries(root: Path, rdf: list | None) -> list[Any]:
+    """The saved questions in queries/*.rq, each with its answer on this KB (SELECT, ASK or CONSTRUCT).
+
+    A question that fails to run is logged as a warning (``mkdocs build
+    --strict`` then fails) and shown without an answer.
+    """
+    from .site import SavedQuery
+
+    folder = root / QUERY_DIR
+    files = sorted(folder.glob("*.rq")) if folder.is_dir() else []
+    if not files:
+        return []
+    store = None
+    if rdf is not None:
+        from .rdf import load_store
+
+        store = load_store(rdf)
+    out = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        description = _leading_comment(text)
+        if store is None:
+            out.append(SavedQuery(path.stem, description, text, note="kb.rdf is not available"))
+            continue
+        try:
+            columns, rows = answer_table(store, text)
+        except Exception as exc:  # a saved question that fails is worth a warning
+            log.warning("kb: saved question %s failed: %s", path.name, exc)
+            out.append(SavedQuery(path.stem, description, text, note=f"the query failed ({exc})"))
+            continue
+        out.append(SavedQuery(path.stem, description, text, tuple(columns),
+                              tuple(tuple(r) for r in rows[:MAX_ANSWER_ROWS])))
+    return out
+
+
+def git_history(root: Path, kb: Any) -> Any:
+    """Commits per item and diffs between tagged milestones, when the KB is in a git repository."""
+    try:
+        from .history import git_history as read
+    except ImportError:
+        return None
+    history = read(root, kb)
+    if not history.available:
+        log.info("kb: no git history on the site: %s", history.reason)
+    return history
+
+
+def answer_table(store: Any, text: str) -> tuple[list[str], list[list[str]]]:
+    """A query's answer as (columns, rows of text): solutions, a yes/no, or triples."""
+    from .rdf import run_query, solutions_table, term_text
+
+    result = run_query(store, text)
+    if hasattr(result, "variables"):
+        return solutions_table(result)
+    if hasattr(result, "__iter__"):
+        rows = [[term_text(t.subject), term_text(t.predicate), term_text(t.object)] for t in result]
+        return ["subject", "predicate", "object"], sorted(rows)
+    return ["answer"], [["true" if bool(result) else "false"]]
+
+
+def _leading_comment(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped or lines:
+                break
+            continue
+        lines.append(stripped.lstrip("#").strip())
+    return "\n".join(lines).strip()
+
+
+# --- what the pages need from the config ----------------------------------------------
+
+
+def _require_extensions(config: MkDocsConfig) -> None:
+    """Tables, notices, collapsible blocks and Mermaid fences, unless already configured."""
+    from pymdownx.superfences import fence_code_format
+
+    names = config.markdown_extensions
+    for name in ("tables", "admonition", "pymdownx.details"):
+        if name not in names:
+            names.append(name)
+    if "pymdownx.superfences" not in names:
+        names.append("pymdownx.superfences")
+    fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
+    if not any(f.get("name") == "mermaid" for f in fences):
+        fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+
+
+def _theme_language(config: MkDocsConfig, language: str) -> str:
+    """kb.yaml's site_language, if it is a language code the theme has words for (else English)."""
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", language):
+        raise PluginError(f"kb: site_language {language!r} in kb.yaml is not a language code such as 'en' or 'nb'")
+    if config.theme.name == "material":
+        try:
+            config.theme.get_env().get_template(f"partials/languages/{language}.html")
+        except Exception:
+            log.warning("kb: the Material theme has no translation for site_language %r; using 'en'", language)
+            return "en"
+    return language
+
+
+def _anchor_privacy_cache(config: MkDocsConfig, base: Path) -> None:
+    """Read the privacy plugin's cache (where CI puts Mermaid) beside mkdocs.yml, wherever MkDocs runs."""
+    for name, plugin in config.plugins.items():
+        if name.endswith("privacy") and hasattr(plugin, "config"):
+            cache = plugin.config.get("cache_dir")
+            if cache and not os.path.isabs(cache):
+                plugin.config["cache_dir"] = str(base / cache)

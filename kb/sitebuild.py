@@ -1,0 +1,107 @@
+"""Build the website into a directory, all or nothing.
+
+Takes the KB's root, the loaded (and checked) knowledge base and the output
+directory; runs a MkDocs build into a fresh directory beside the output and
+swaps it into place only when the build succeeded, so a failed build leaves
+the previous site as it was. Uses the KB's ``mkdocs.yml`` when there is one,
+else a built-in configuration (Material, search, privacy, the kb plugin), so
+a KB made with ``kb init`` gets a site too.
+
+Raises :class:`SiteError` (a :class:`~kb.errors.KbError`) when MkDocs fails.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import SiteError
+
+CONFIG_FILE = "mkdocs.yml"
+#: Where the privacy plugin keeps downloaded assets (Mermaid), relative to the KB.
+PRIVACY_CACHE = ".cache/plugin/privacy"
+
+DEFAULT_CONFIG = """\
+site_name: Knowledge base
+theme:
+  name: material
+  font: false
+plugins:
+  - search
+  - privacy:
+      cache_dir: {cache}
+  - kb:
+      root: {root}
+validation:
+  nav:
+    omitted_files: ignore
+"""
+
+
+def build_site(root: Path, kb: Any, out_dir: Path, *, strict: bool = False) -> None:
+    """Build the site of ``kb`` into ``out_dir``, replacing it only if the build succeeds."""
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        config = _config(root, work, strict)
+        _plugin(config).kb = kb
+        build(config)
+    except MkDocsException as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise SiteError(f"the site could not be built: {exc}") from exc
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    _swap(work / "site", out_dir)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _config(root: Path, work: Path, strict: bool) -> Any:
+    from mkdocs.config import load_config
+
+    site_dir = str(work / "site")
+    own = root / CONFIG_FILE
+    if own.is_file():
+        return load_config(str(own), site_dir=site_dir, strict=strict)
+    docs = work / "docs"
+    docs.mkdir()
+    text = DEFAULT_CONFIG.format(cache=_yaml_str(root / PRIVACY_CACHE), root=_yaml_str(root))
+    return load_config(io.StringIO(text), config_file_path=str(own), docs_dir=str(docs),
+                       site_dir=site_dir, strict=strict)
+
+
+def _yaml_str(path: Path) -> str:
+    return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _plugin(config: Any) -> Any:
+    from .mkdocs_plugin import KbPlugin
+
+    for plugin in config.plugins.values():
+        if isinstance(plugin, KbPlugin):
+            return plugin
+    raise SiteError(f"{CONFIG_FILE} does not use the kb plugin: add '- kb' under 'plugins:'")
+
+
+def _swap(new: Path, out_dir: Path) -> None:
+    """Put ``new`` where ``out_dir`` is; the old site is removed only once the new one is in place."""
+    old = None
+    if out_dir.exists() or out_dir.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+        os.replace(out_dir, old / out_dir.name)
+    try:
+        os.replace(new, out_dir)
+    except BaseException:
+        if old is not None:
+            os.replace(old / out_dir.name, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

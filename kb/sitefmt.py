@@ -1,0 +1,608 @@
+"""Safe pieces of the website's pages: escaped text, sanitised markdown,
+diagram labels, links and the interface's words.
+
+Every text that comes from YAML reaches a page through one of these:
+
+* :func:`esc` for short texts (titles, labels, notes): HTML-escaped, and the
+  characters Markdown would act on turned into character references, so a
+  title prints exactly as written and never becomes markup;
+* :func:`rich` for long texts (statements, summaries, definitions): rendered
+  as Markdown with raw HTML switched off, then cleaned by nh3, which keeps a
+  few harmless tags and only http(s) and mailto links;
+* :func:`mermaid_label` inside diagrams: everything but letters, digits and
+  a few signs becomes a Mermaid entity code.
+
+No MkDocs here; only Python-Markdown and nh3.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from functools import lru_cache
+
+# --- short texts ------------------------------------------------------------------------
+
+_MARKDOWN_ACTIVE = "&<>\"'\\`*_[]{}|~^=:$#!"
+_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in _MARKDOWN_ACTIVE})
+
+
+@lru_cache(maxsize=1 << 16)
+def esc(text: object) -> str:
+    """A short text, safe anywhere in a page's Markdown (one line, no markup)."""
+    return " ".join(str(text).split()).translate(_ESCAPES)
+
+
+def inert(text: object) -> str:
+    """A short text for places a theme prints as raw HTML *or* through a filter that unescapes it
+    once (Material prints page titles both ways): no '<' or '>' at all, the rest escaped."""
+    flat = " ".join(str(text).split()).replace("<", "‹").replace(">", "›")
+    return html.escape(flat, quote=True)
+
+
+def attr(text: object) -> str:
+    """A text for an HTML attribute value (in double quotes)."""
+    return html.escape(" ".join(str(text).split()), quote=True)
+
+
+# --- long texts -------------------------------------------------------------------------
+
+_TAGS = {"p", "br", "em", "strong", "code", "pre", "ul", "ol", "li", "a", "blockquote", "hr"}
+_SCHEMES = ("http://", "https://", "mailto:")
+
+
+@lru_cache(maxsize=1)
+def _markdown():
+    import markdown
+
+    md = markdown.Markdown(extensions=[], output_format="html")
+    # Raw HTML off: tags in the text are escaped and show as text.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+def _only_absolute_links(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "href" and not value.startswith(_SCHEMES):
+        return None  # relative, javascript:, data: ... are not links here
+    return value
+
+
+#: Texts with none of these need no Markdown: plain paragraphs (most summaries are).
+_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\!]|^\s*(?:[#>+=~-]|\d+[.)])|^(?: {4}|\t)| {2}\n|:", re.M)
+
+
+def rich(text: str) -> str:
+    """A long text as clean HTML: Markdown without raw HTML, then sanitised."""
+    if not _MARKDOWN_SYNTAX.search(text):
+        paragraphs = (p.strip() for p in re.split(r"\n\s*\n", text))
+        return "\n".join(f"<p>{p}</p>" for p in paragraphs if p)
+    import nh3
+
+    rendered = _markdown().reset().convert(text)
+    clean = nh3.clean(
+        rendered,
+        tags=_TAGS,
+        attributes={"a": {"href", "title"}},
+        attribute_filter=_only_absolute_links,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    clean = _HREFLESS.sub(r"\1", clean)  # a link whose address was dropped is just text
+    # A blank line would end the HTML block in the page's Markdown.
+    return "\n".join(line for line in clean.splitlines() if line.strip())
+
+
+_HREFLESS = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
+
+
+def rich_block(text: str, lang: str | None = None, label: bool = False) -> str:
+    """:func:`rich` in a block of its own, ready to stand in a page (with its language shown if ``label``)."""
+    lang_attr = f' lang="{attr(lang)}"' if lang else ""
+    shown = f'<div class="kb-lang">{html.escape(lang)}</div>\n' if lang and label else ""
+    return f'<div class="kb-text"{lang_attr}>\n{shown}{rich(text)}\n</div>'
+
+
+# --- diagrams ---------------------------------------------------------------------------
+
+_MERMAID_PLAIN = set(" ,.-_/+?")
+
+
+def mermaid_label(text: object, limit: int = 48) -> str:
+    """A text for inside a quoted Mermaid label: letters and digits stay, the rest is coded."""
+    flat = " ".join(str(text).split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return "".join(c if c.isalnum() or c in _MERMAID_PLAIN else f"#{ord(c)};" for c in flat)
+
+
+# --- links ------------------------------------------------------------------------------
+
+
+def _relative(from_dir: list[str], to_parts: list[str]) -> str:
+    common = 0
+    while common < len(from_dir) and common < len(to_parts) - 1 and from_dir[common] == to_parts[common]:
+        common += 1
+    return "../" * (len(from_dir) - common) + "/".join(to_parts[common:])
+
+
+def page_url(path: str, directory_urls: bool = True) -> str:
+    """The URL a page's source path is served at, relative to the site root."""
+    stem, _ = posixpath.splitext(path)
+    if not path.endswith(".md"):
+        return path
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def url_link(from_page: str, to_path: str, directory_urls: bool = True) -> str:
+    """A relative URL between two pages as served (for HTML and diagrams, which MkDocs does not rewrite)."""
+    here = page_url(from_page, directory_urls)
+    there = page_url(to_path, directory_urls)
+    return _relative(here.split("/")[:-1], there.split("/")) or "./"
+
+
+# --- numbers ----------------------------------------------------------------------------
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def num(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def bar(belief: float, disbelief: float, uncertainty: float, label: str) -> str:
+    """A belief / disbelief / uncertainty bar in plain HTML (styled by kb.css)."""
+    return (
+        f'<span class="kb-bar" role="img" title="{attr(label)}" aria-label="{attr(label)}">'
+        f'<span class="kb-b" style="width:{pct(belief)}"></span>'
+        f'<span class="kb-d" style="width:{pct(disbelief)}"></span>'
+        f'<span class="kb-u" style="width:{pct(uncertainty)}"></span></span>'
+    )
+
+
+# --- the stylesheet ---------------------------------------------------------------------
+
+#: Colours of the standings; diagrams and the bar use the same ones.
+COLOURS = {
+    "belief": "#2e7d32",
+    "disbelief": "#c62828",
+    "uncertainty": "#9e9e9e",
+    "supported": "#c8e6c9",
+    "contested": "#ffe0b2",
+    "refuted": "#ffcdd2",
+    "testing": "#bbdefb",
+    "proposed": "#eeeeee",
+    "revised": "#e1bee7",
+    "retired": "#d7ccc8",
+}
+
+STYLESHEET = f"""\
+/* kb: styles of the generated pages */
+.md-grid {{ max-width: 80rem; }}
+.kb-bar {{ display: inline-flex; width: 6rem; height: 0.8rem; vertical-align: middle;
+  border-radius: 2px; overflow: hidden; background: {COLOURS["uncertainty"]}; }}
+.kb-bar.kb-wide {{ width: 100%; max-width: 32rem; height: 1.2rem; }}
+.kb-b {{ background: {COLOURS["belief"]}; }}
+.kb-d {{ background: {COLOURS["disbelief"]}; }}
+.kb-u {{ background: {COLOURS["uncertainty"]}; }}
+.kb-key {{ display: inline-block; width: 0.8rem; height: 0.8rem; margin: 0 0.25rem 0 0.75rem;
+  vertical-align: middle; border-radius: 2px; }}
+.kb-status {{ display: inline-block; padding: 0 0.4em; border-radius: 0.2em; font-size: 0.85em;
+  white-space: nowrap; color: #000; }}
+{"".join(f'.kb-status-{s} {{ background: {c}; }}' + chr(10) for s, c in COLOURS.items())}\
+.kb-text p:first-of-type {{ margin-top: 0; }}
+.kb-lang {{ font-size: 0.7em; font-weight: bold; text-transform: uppercase; opacity: 0.7; }}
+.kb-text {{ margin-bottom: 1em; }}
+.kb-lang + p {{ margin-top: 0.2em; }}
+.kb-gap-empty {{ opacity: 0.45; }}
+.kb-restricted {{ font-style: italic; opacity: 0.8; }}
+.kb-nowrap {{ white-space: nowrap; }}
+.kb-muted {{ opacity: 0.7; }}
+.kb-text del, .md-typeset del {{ background: #ffebee; }}
+.md-typeset ins {{ background: #e8f5e9; text-decoration: none; }}
+"""
+
+
+# --- the interface's words --------------------------------------------------------------
+
+_WORDS_EN = {
+    "home": "Overview",
+    "map": "Framework map",
+    "hypotheses": "Hypotheses",
+    "evidence": "Evidence",
+    "constructs": "Constructs",
+    "contexts": "Contexts",
+    "sources": "Sources",
+    "gaps": "Evidence gap map",
+    "changes": "How the framework changed",
+    "questions": "Saved questions",
+    "downloads": "Downloads",
+    "hypothesis": "Hypothesis",
+    "evidence_item": "Evidence",
+    "construct": "Construct",
+    "context": "Context",
+    "illustrative_title": "Illustrative data",
+    "illustrative_page": "This page shows illustrative data: examples written to show how the "
+    "knowledge base works, not findings of the project. Items marked "
+    "*illustrative* are such examples.",
+    "illustrative": "illustrative",
+    "restricted": "restricted",
+    "restricted_note": "The text of this evidence item is restricted and not published; "
+    "only its kind, date, context, phase and links are shown.",
+    "restricted_short": "text restricted",
+    "statement": "Statement",
+    "rationale": "Rationale",
+    "declared": "Declared status",
+    "suggested": "Suggested by the evidence",
+    "standing": "Standing",
+    "belief": "belief",
+    "disbelief": "disbelief",
+    "uncertainty": "uncertainty",
+    "probability": "probability",
+    "relation": "Relation",
+    "effect": "effect",
+    "proposed": "Proposed",
+    "authors": "Authors",
+    "tags": "Tags",
+    "derived_from": "Derived from",
+    "evidence_for": "Evidence for",
+    "evidence_against": "Evidence against",
+    "evidence_qualifying": "Qualifying evidence",
+    "no_evidence": "No evidence yet.",
+    "lineage": "Lineage",
+    "refines": "Refines",
+    "refined_by": "Refined by",
+    "supersedes": "Supersedes",
+    "superseded_by": "Superseded by",
+    "competes_with": "Competes with",
+    "revisions": "Revision history",
+    "no_revisions": "Not revised since it was proposed.",
+    "before": "Before",
+    "change": "Change",
+    "reason": "Reason",
+    "because": "Prompted by",
+    "by": "by",
+    "over_time": "Standing over time",
+    "over_time_note": "Belief, disbelief and uncertainty counting only the evidence dated by each day.",
+    "date": "Date",
+    "id": "Id",
+    "title": "Title",
+    "kind": "Kind",
+    "phase": "Phase",
+    "strength": "Strength",
+    "stance": "Stance",
+    "note": "Note",
+    "scope": "Scope",
+    "judged_by": "Judged by",
+    "recorded_by": "Recorded by",
+    "summary": "Summary",
+    "links": "Bears on",
+    "measurement": "Measurement",
+    "value": "Value",
+    "scale": "Scale",
+    "sample_size": "Sample size",
+    "instrument": "Instrument",
+    "spread": "Spread (SD)",
+    "construct_col": "Construct",
+    "label": "Label",
+    "definition": "Definition",
+    "broader": "Broader",
+    "narrower": "Narrower",
+    "role": "Role",
+    "part_of": "Part of",
+    "parts": "Arenas, workshops and other parts",
+    "description": "Description",
+    "literature": "literature",
+    "none": "none",
+    "count": "Count",
+    "counts": "The framework at a glance",
+    "by_status": "Hypotheses by declared and suggested status",
+    "by_status_note": "Rows: the status the researchers declared. Columns: the status the evidence suggests.",
+    "latest": "Latest changes",
+    "built": "Built on",
+    "map_note": "Constructs are boxes; each hypothesis is a rounded node on the line from the "
+    "construct it starts from to the one it explains, coloured by the status its evidence "
+    "suggests. + positive, − negative, ~ nonlinear, ? unknown effect. Click a node to open its page.",
+    "map_aggregated": "There are too many hypotheses to draw one by one, so each line joins two "
+    "constructs and says how many hypotheses relate them; the table lists them all.",
+    "no_relations": "No hypothesis relates two constructs yet.",
+    "legend": "Colours",
+    "hypotheses_here": "Hypotheses relating it",
+    "measured": "Measurements",
+    "neighbourhood": "Neighbourhood",
+    "evidence_here": "Evidence from here",
+    "start_end": "Start and end measurements",
+    "start_end_note": "Survey measurements taken in the first and the last project phase, side by side "
+    "(several measurements of one construct are averaged, weighted by sample size).",
+    "no_measurements": "No measurements from here yet.",
+    "gaps_note": "Each cell counts the links from evidence in that context to the hypothesis: "
+    "+ supporting, − contradicting, ~ qualifying. A dot marks a gap, where no evidence exists yet. "
+    "Arenas and workshops count for their municipality.",
+    "gaps_by_phase": "By project phase",
+    "gap_cells": "{empty} of {total} cells have no evidence.",
+    "at_milestone": "Standing at each milestone",
+    "at_milestone_note": "Each hypothesis as it stood on the milestone's date: the declared status it had "
+    "then, and its standing from the evidence dated by then.",
+    "not_yet": "not yet proposed",
+    "up_to": "Up to {label} ({date})",
+    "after": "After {label} ({date})",
+    "no_events": "Nothing changed in this period.",
+    "ev_proposed": "proposed",
+    "ev_revised": "revised",
+    "ev_status": "status changed from {old} to {new}",
+    "ev_evidence": "evidence recorded",
+    "ev_evidence_many": "{n} evidence items recorded",
+    "and_more": "and {n} more",
+    "statuses_chart": "Hypotheses by suggested status at each milestone",
+    "questions_intro": "Questions saved in the repository's queries/ folder, each a SPARQL query, "
+    "with its answer on this knowledge base when the site was built.",
+    "no_questions": "No saved questions yet: add a .rq file to the queries/ folder.",
+    "query": "Query",
+    "answer": "Answer on this knowledge base",
+    "no_answer": "No answer computed: {why}",
+    "no_rows": "No rows.",
+    "run_yourself": "How to run them yourself",
+    "run_yourself_text": "In a copy of the repository, ask with kb: `kb query queries/QUESTION.rq` "
+    "(`--format csv` or `json` for other programs). Anywhere else, download the knowledge base as RDF "
+    "([kb.ttl](downloads.md)) and use any SPARQL tool; the prefixes the questions use (kbv, dcterms, prov...) "
+    "are declared at the top of kb.ttl. In Python with rdflib:",
+    "downloads_intro": "The whole knowledge base, as it stood when this site was built.",
+    "turtle": "RDF, Turtle",
+    "jsonld": "RDF, JSON-LD",
+    "graphml": "The evidence graph, GraphML (Gephi, Cytoscape, networkx)",
+    "no_downloads": "No downloads were built.",
+    "all_languages": "Statement",
+    "other_languages": "In other languages",
+    "by_year": "By year",
+    "items": "items",
+    "links_count": "Links",
+    "effect_positive": "positive",
+    "effect_negative": "negative",
+    "effect_nonlinear": "nonlinear",
+    "effect_unknown": "unknown",
+    "events": "Events",
+    "restricted_count": "restricted",
+    "illustrative_count": "illustrative",
+    "milestones": "Milestones",
+    "git_changes": "Changes in git",
+    "git_more": "and {n} earlier commits",
+    "git_missing": "The git history is not available where this site was built (no repository, or a "
+    "shallow clone), so the changes between tagged milestones are not shown; the revision logs are.",
+    "revised_by": "Revised by",
+    "milestone_diffs": "Between tagged milestones",
+    "hyp_added": "Hypotheses added",
+    "hyp_removed": "Hypotheses removed",
+    "hyp_changed": "Hypotheses changed",
+    "ev_added": "Evidence added",
+    "ev_removed": "Evidence removed",
+    "con_added": "Constructs added",
+    "con_removed": "Constructs removed",
+    "ctx_added": "Contexts added",
+    "ctx_removed": "Contexts removed",
+    "reworded": "reworded",
+    "new_evidence": "new evidence",
+    "no_diff": "Nothing in the framework changed.",
+}
+
+_WORDS_NB = {
+    "home": "Oversikt",
+    "map": "Rammeverkskart",
+    "hypotheses": "Hypoteser",
+    "evidence": "Evidens",
+    "constructs": "Begreper",
+    "contexts": "Kontekster",
+    "sources": "Kilder",
+    "gaps": "Kart over evidenshull",
+    "changes": "Slik har rammeverket endret seg",
+    "questions": "Lagrede spørsmål",
+    "downloads": "Nedlastinger",
+    "hypothesis": "Hypotese",
+    "evidence_item": "Evidens",
+    "construct": "Begrep",
+    "context": "Kontekst",
+    "illustrative_title": "Illustrerende data",
+    "illustrative_page": "Denne siden viser illustrerende data: eksempler som viser hvordan "
+    "kunnskapsbasen virker, ikke funn fra prosjektet. Elementer merket *illustrerende* er slike eksempler.",
+    "illustrative": "illustrerende",
+    "restricted": "skjermet",
+    "restricted_note": "Teksten i dette evidenselementet er skjermet og publiseres ikke; bare type, dato, "
+    "kontekst, fase og koblinger vises.",
+    "restricted_short": "tekst skjermet",
+    "statement": "Påstand",
+    "rationale": "Begrunnelse",
+    "declared": "Erklært status",
+    "suggested": "Foreslått av evidensen",
+    "standing": "Stilling",
+    "belief": "tiltro",
+    "disbelief": "mistro",
+    "uncertainty": "usikkerhet",
+    "probability": "sannsynlighet",
+    "relation": "Relasjon",
+    "effect": "effekt",
+    "proposed": "Foreslått",
+    "authors": "Forfattere",
+    "tags": "Stikkord",
+    "derived_from": "Utledet fra",
+    "evidence_for": "Evidens for",
+    "evidence_against": "Evidens mot",
+    "evidence_qualifying": "Nyanserende evidens",
+    "no_evidence": "Ingen evidens ennå.",
+    "lineage": "Slektslinje",
+    "refines": "Presiserer",
+    "refined_by": "Presisert av",
+    "supersedes": "Erstatter",
+    "superseded_by": "Erstattet av",
+    "competes_with": "Konkurrerer med",
+    "revisions": "Revisjonshistorikk",
+    "no_revisions": "Ikke revidert siden den ble foreslått.",
+    "before": "Før",
+    "change": "Endring",
+    "reason": "Grunn",
+    "because": "Utløst av",
+    "by": "av",
+    "over_time": "Stilling over tid",
+    "over_time_note": "Tiltro, mistro og usikkerhet regnet bare med evidensen datert til og med hver dag.",
+    "date": "Dato",
+    "id": "Id",
+    "title": "Tittel",
+    "kind": "Type",
+    "phase": "Fase",
+    "strength": "Styrke",
+    "stance": "Retning",
+    "note": "Merknad",
+    "scope": "Gjelder for",
+    "judged_by": "Vurdert av",
+    "recorded_by": "Registrert av",
+    "summary": "Sammendrag",
+    "links": "Belyser",
+    "measurement": "Måling",
+    "value": "Verdi",
+    "scale": "Skala",
+    "sample_size": "Utvalg",
+    "instrument": "Instrument",
+    "spread": "Spredning (SD)",
+    "construct_col": "Begrep",
+    "label": "Navn",
+    "definition": "Definisjon",
+    "broader": "Overordnet",
+    "narrower": "Underordnet",
+    "role": "Rolle",
+    "part_of": "Del av",
+    "parts": "Arenaer, verksteder og andre deler",
+    "description": "Beskrivelse",
+    "literature": "litteratur",
+    "none": "ingen",
+    "count": "Antall",
+    "counts": "Rammeverket i korte trekk",
+    "by_status": "Hypoteser etter erklært og foreslått status",
+    "by_status_note": "Rader: statusen forskerne har erklært. Kolonner: statusen evidensen foreslår.",
+    "latest": "Siste endringer",
+    "built": "Bygget",
+    "map_note": "Begreper er bokser; hver hypotese er en avrundet node på linjen fra begrepet den går ut fra "
+    "til det den forklarer, farget etter statusen evidensen foreslår. + positiv, − negativ, ~ ikke-lineær, "
+    "? ukjent effekt. Klikk på en node for å åpne siden.",
+    "map_aggregated": "Det er for mange hypoteser til å tegne hver for seg, så hver linje binder to begreper "
+    "og sier hvor mange hypoteser som relaterer dem; tabellen viser alle.",
+    "no_relations": "Ingen hypotese relaterer to begreper ennå.",
+    "legend": "Farger",
+    "hypotheses_here": "Hypoteser som relaterer det",
+    "measured": "Målinger",
+    "neighbourhood": "Nabolag",
+    "evidence_here": "Evidens herfra",
+    "start_end": "Start- og sluttmålinger",
+    "start_end_note": "Spørreundersøkelser fra første og siste prosjektfase side om side (flere målinger av "
+    "samme begrep er slått sammen, vektet etter utvalgsstørrelse).",
+    "no_measurements": "Ingen målinger herfra ennå.",
+    "gaps_note": "Hver celle teller koblingene fra evidens i den konteksten til hypotesen: + støtter, "
+    "− motsier, ~ nyanserer. Et punkt markerer et hull der det ikke finnes evidens ennå. Arenaer og "
+    "verksteder teller for kommunen sin.",
+    "gaps_by_phase": "Etter prosjektfase",
+    "gap_cells": "{empty} av {total} celler mangler evidens.",
+    "at_milestone": "Stilling ved hver milepæl",
+    "at_milestone_note": "Hver hypotese slik den sto på milepælens dato: den erklærte statusen den hadde da, "
+    "og stillingen ut fra evidensen datert til da.",
+    "not_yet": "ikke foreslått ennå",
+    "up_to": "Fram til {label} ({date})",
+    "after": "Etter {label} ({date})",
+    "no_events": "Ingen endringer i denne perioden.",
+    "ev_proposed": "foreslått",
+    "ev_revised": "revidert",
+    "ev_status": "status endret fra {old} til {new}",
+    "ev_evidence": "evidens registrert",
+    "ev_evidence_many": "{n} evidenselementer registrert",
+    "and_more": "og {n} til",
+    "statuses_chart": "Hypoteser etter foreslått status ved hver milepæl",
+    "questions_intro": "Spørsmål lagret i mappen queries/, hvert som en SPARQL-spørring, med svaret på "
+    "denne kunnskapsbasen da nettstedet ble bygget.",
+    "no_questions": "Ingen lagrede spørsmål ennå: legg en .rq-fil i mappen queries/.",
+    "query": "Spørring",
+    "answer": "Svar på denne kunnskapsbasen",
+    "no_answer": "Ikke noe svar beregnet: {why}",
+    "no_rows": "Ingen rader.",
+    "run_yourself": "Slik kjører du dem selv",
+    "run_yourself_text": "I en kopi av repositoriet spør du med kb: `kb query queries/SPØRSMÅL.rq` "
+    "(`--format csv` eller `json` for andre programmer). Ellers kan du laste ned kunnskapsbasen som RDF "
+    "([kb.ttl](downloads.md)) og bruke et hvilket som helst SPARQL-verktøy; prefiksene spørsmålene bruker "
+    "(kbv, dcterms, prov ...) er deklarert øverst i kb.ttl. I Python med rdflib:",
+    "downloads_intro": "Hele kunnskapsbasen slik den sto da nettstedet ble bygget.",
+    "turtle": "RDF, Turtle",
+    "jsonld": "RDF, JSON-LD",
+    "graphml": "Evidensgrafen, GraphML (Gephi, Cytoscape, networkx)",
+    "no_downloads": "Ingen nedlastinger ble bygget.",
+    "all_languages": "Påstand",
+    "other_languages": "På andre språk",
+    "by_year": "Etter år",
+    "items": "elementer",
+    "links_count": "Koblinger",
+    "effect_positive": "positiv",
+    "effect_negative": "negativ",
+    "effect_nonlinear": "ikke-lineær",
+    "effect_unknown": "ukjent",
+    "events": "Hendelser",
+    "restricted_count": "skjermet",
+    "illustrative_count": "illustrerende",
+    "milestones": "Milepæler",
+    "git_changes": "Endringer i git",
+    "git_more": "og {n} tidligere commits",
+    "git_missing": "Git-historikken var ikke tilgjengelig der nettstedet ble bygget (ikke et repositorium, "
+    "eller en grunn klon), så endringene mellom merkede milepæler vises ikke; revisjonsloggene gjør det.",
+    "revised_by": "Revidert av",
+    "milestone_diffs": "Mellom merkede milepæler",
+    "hyp_added": "Hypoteser lagt til",
+    "hyp_removed": "Hypoteser fjernet",
+    "hyp_changed": "Hypoteser endret",
+    "ev_added": "Evidens lagt til",
+    "ev_removed": "Evidens fjernet",
+    "con_added": "Begreper lagt til",
+    "con_removed": "Begreper fjernet",
+    "ctx_added": "Kontekster lagt til",
+    "ctx_removed": "Kontekster fjernet",
+    "reworded": "omformulert",
+    "new_evidence": "ny evidens",
+    "no_diff": "Ingenting i rammeverket endret seg.",
+}
+
+#: Words for enumerated values (statuses, stances, kinds), by language.
+_VALUES_NB = {
+    "proposed": "foreslått", "testing": "testes", "supported": "støttet", "contested": "omstridt",
+    "refuted": "avvist", "revised": "revidert", "retired": "trukket tilbake",
+    "supports": "støtter", "contradicts": "motsier", "qualifies": "nyanserer",
+    "weak": "svak", "moderate": "moderat", "strong": "sterk",
+    "field_observation": "feltobservasjon", "arena_record": "arenareferat",
+    "workshop_record": "verkstedreferat", "interview": "intervju",
+    "survey_measurement": "spørreundersøkelse", "document": "dokument",
+    "literature_finding": "litteraturfunn",
+    "factor": "faktor", "process": "prosess", "outcome": "utfall", "condition": "betingelse",
+    "municipality": "kommune", "co_creation_arena": "samskapingsarena",
+    "politician_workshop": "politikerverksted", "exchange_arena": "erfaringsarena",
+    "organisation": "organisasjon", "other": "annet",
+    "project": "prosjektkommune", "sparring": "sparringskommune", "follower": "følgekommune",
+}
+
+_LANGUAGES = {"en": (_WORDS_EN, {}), "nb": (_WORDS_NB, _VALUES_NB)}
+_ALIASES = {"no": "nb", "nn": "nb"}
+
+
+class Words:
+    """The interface's words in the site's language (English where a word is missing)."""
+
+    def __init__(self, language: str) -> None:
+        lang = _ALIASES.get(language, language)
+        self.words, self.values = _LANGUAGES.get(lang, _LANGUAGES["en"])
+
+    def __call__(self, key: str, **fmt: object) -> str:
+        text = self.words.get(key) or _WORDS_EN[key]
+        return text.format(**fmt) if fmt else text
+
+    def value(self, value: str) -> str:
+        """An enumerated value (status, stance, kind...) in words."""
+        return self.values.get(value, value.replace("_", " "))

@@ -1,0 +1,644 @@
+"""The machinery every page of the website shares.
+
+Takes nothing by itself: :class:`Site` indexes a
+:class:`~kb.model.KnowledgeBase` once (paths, standings, evidence by context,
+kin of hypotheses...) so every page is built in time linear in the KB;
+:class:`Out` prints a page through the helpers of :mod:`kb.sitefmt`, so every
+text from YAML is escaped the same way; :class:`Flowchart` and
+:func:`line_chart` write Mermaid diagrams with escaped labels and links
+relative to their page; :func:`timeline_events` lists what changed when.
+The pages themselves are in :mod:`kb.siteitems` and :mod:`kb.siteoverview`;
+:mod:`kb.site` puts them together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from .model import Evidence, KnowledgeBase
+from .score import Standing, standings
+from .sitefmt import COLOURS, Words, attr, bar, esc, inert, mermaid_label, num, url_link
+
+# --- inputs from the caller -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file offered on the downloads page: ``path`` in the site, ``kind`` ttl|jsonld|graphml."""
+
+    path: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A saved SPARQL question: its file name, leading comment, text and answer.
+
+    ``columns``/``rows`` hold the answer as plain strings; ``note`` says why
+    there is none (``None`` when the answer is there).
+    """
+
+    name: str
+    description: str
+    text: str
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    note: str | None = None
+
+
+# --- limits that keep pages readable and builds linear --------------------------------
+
+#: More hypotheses than this on the framework map: draw constructs only.
+MAP_MAX_HYPOTHESES = 120
+#: More evidence items than this: the evidence index is split by year.
+EVIDENCE_INDEX_MAX = 500
+#: At most this many items listed in one cell or one line of events.
+LIST_MAX = 12
+#: At most this many points on a chart of standing over time.
+CHART_MAX_POINTS = 24
+#: Entries in "latest changes" on the home page.
+LATEST = 10
+#: Commits listed on an item's page.
+COMMITS_MAX = 10
+
+STANCE_GROUPS = (("supports", "evidence_for"), ("contradicts", "evidence_against"),
+                 ("qualifies", "evidence_qualifying"))
+SIGNS = {"positive": "+", "negative": "−", "nonlinear": "~", "unknown": "?"}
+LINE_COLOURS = {"supported": "#2e7d32", "contested": "#ef6c00", "refuted": "#c62828",
+                "testing": "#1565c0", "proposed": "#757575"}
+SUGGESTED = ("supported", "contested", "refuted", "testing", "proposed")
+_RESERVED_NAMES = {"index", "readme"}
+
+# --- the shared index of the knowledge base -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A link to a page: what to show and the page's path (plus an optional anchor)."""
+
+    label: str
+    path: str
+    anchor: str = ""
+
+
+def item_path(folder: str, item_id: str) -> str:
+    """The page of one item; ids that MkDocs treats as section indexes get a '-' (never an id's first letter)."""
+    name = f"-{item_id}" if item_id.lower() in _RESERVED_NAMES else item_id
+    return f"{folder}/{name}.md"
+
+
+class Site:
+    """Everything the views need, computed once (so the whole site is built in linear time)."""
+
+    def __init__(self, kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
+                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
+                 history: Any = None) -> None:
+        self.kb = kb
+        self.words = Words(kb.config.site_language)
+        self.build_date = build_date
+        self.directory_urls = directory_urls
+        self.downloads = tuple(downloads)
+        self.queries = tuple(queries)
+        self.history = history  # a kb.history.GitHistory, or None
+        self.standings = standings(kb)
+        self.paths: dict[str, str] = {}
+        for folder, items in (("hypotheses", kb.hypotheses), ("evidence", kb.evidence),
+                              ("constructs", kb.constructs), ("contexts", kb.contexts)):
+            for item_id in items:
+                self.paths[item_id] = item_path(folder, item_id)
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for c in kb.contexts.values():
+            if c.part_of in kb.contexts:
+                self.children[c.part_of].append(c.id)
+        self.evidence_in: dict[str, list[str]] = defaultdict(list)
+        self.measuring: dict[str, list[str]] = defaultdict(list)
+        for e in kb.evidence.values():
+            if e.context:
+                self.evidence_in[e.context].append(e.id)
+            if e.measurement is not None and not e.restricted:
+                self.measuring[e.measurement.construct_].append(e.id)
+        self.relating: dict[str, list[str]] = defaultdict(list)
+        self.refined_by: dict[str, list[str]] = defaultdict(list)
+        self.superseded_by: dict[str, list[str]] = defaultdict(list)
+        for h in kb.hypotheses.values():
+            if h.relation is not None:
+                for cid in dict.fromkeys((h.relation.from_, h.relation.to)):
+                    self.relating[cid].append(h.id)
+            for parent in h.refines:
+                self.refined_by[parent].append(h.id)
+            for parent in h.supersedes:
+                self.superseded_by[parent].append(h.id)
+        self.parents = {h.id: [*h.refines, *h.supersedes] for h in kb.hypotheses.values()}
+        self.offspring: dict[str, list[str]] = defaultdict(list)
+        for child, parents in self.parents.items():
+            for parent in parents:
+                self.offspring[parent].append(child)
+        self.narrower: dict[str, list[str]] = defaultdict(list)
+        for c in kb.constructs.values():
+            if c.broader in kb.constructs:
+                self.narrower[c.broader].append(c.id)
+        self.illustrative = ({h.id for h in kb.hypotheses.values() if h.illustrative}
+                             | {e.id for e in kb.evidence.values() if e.illustrative})
+
+    # small helpers shared by the views
+
+    def text(self, value: str | dict[str, str] | None) -> str:
+        return self.kb.text(value)
+
+    def languages(self, value: str | dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+        """(language, text) pairs, the KB's languages first; ('', text) for plain text."""
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (("", value),)
+        order = [lang for lang in self.kb.config.languages if lang in value]
+        order += sorted(lang for lang in value if lang not in order)
+        return tuple((lang, value[lang]) for lang in order)
+
+    def ref(self, item_id: str, label: str | None = None) -> Ref | None:
+        """A link to an item's page, labelled with the id unless told otherwise."""
+        if item_id in self.kb.sources:
+            return Ref(label or item_id, "sources.md", f"src-{item_id}")
+        path = self.paths.get(item_id)
+        return Ref(label or item_id, path) if path else None
+
+    def refs(self, ids: Iterable[str]) -> tuple[Ref, ...]:
+        return tuple(r for r in (self.ref(i) for i in ids) if r is not None)
+
+    def title_of(self, item_id: str) -> str:
+        """An item's name for lists; restricted evidence is shown by its id only."""
+        kb = self.kb
+        if item_id in kb.hypotheses:
+            return self.text(kb.hypotheses[item_id].title)
+        if item_id in kb.evidence:
+            e = kb.evidence[item_id]
+            return "" if e.restricted else self.text(e.title)
+        if item_id in kb.constructs:
+            return self.text(kb.constructs[item_id].label)
+        if item_id in kb.contexts:
+            return self.text(kb.contexts[item_id].label)
+        return ""
+
+    def named(self, item_id: str | None) -> Ref | None:
+        """A link labelled with the item's name (or its id where it has none)."""
+        if not item_id:
+            return None
+        return self.ref(item_id, self.title_of(item_id) or item_id)
+
+    def lineage(self, hid: str) -> tuple[list[str], list[str]]:
+        """(ancestors oldest first, descendants nearest first), as :func:`kb.timeline.lineage`
+        computes them, from maps built once (that function rebuilds them on every call)."""
+        return list(reversed(self._walk(hid, self.parents))), self._walk(hid, self.offspring)
+
+    def _walk(self, start: str, step: dict[str, list[str]]) -> list[str]:
+        seen: list[str] = []
+        known = set()
+        frontier = list(step.get(start, []))
+        while frontier:
+            nxt = frontier.pop(0)
+            if nxt not in known and nxt != start and nxt in self.kb.hypotheses:
+                seen.append(nxt)
+                known.add(nxt)
+                frontier.extend(step.get(nxt, []))
+        return seen
+
+    def within(self, cid: str) -> list[str]:
+        """``cid`` and every context inside it, depth first, in KB order."""
+        out, stack = [], [cid]
+        while stack:
+            here = stack.pop()
+            if here in out:
+                continue
+            out.append(here)
+            stack.extend(reversed(self.children.get(here, [])))
+        return out
+
+
+# --- view objects shared by several pages ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandingView:
+    declared: str
+    suggested: str
+    belief: float
+    disbelief: float
+    uncertainty: float
+    probability: float
+
+
+def standing_view(declared: str, st: Standing) -> StandingView:
+    return StandingView(declared, st.suggested, st.belief, st.disbelief, st.uncertainty, st.probability)
+
+
+@dataclass(frozen=True)
+class HypothesisRow:
+    ref: Ref
+    title: str
+    standing: StandingView
+    supports: int
+    contradicts: int
+    qualifies: int
+    illustrative: bool
+
+
+def hypothesis_row(site: Site, hid: str) -> HypothesisRow:
+    h, st = site.kb.hypotheses[hid], site.standings[hid]
+    return HypothesisRow(Ref(hid, site.paths[hid]), site.text(h.title), standing_view(h.status, st),
+                         st.count("supports"), st.count("contradicts"), st.count("qualifies"),
+                         h.illustrative)
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    ref: Ref
+    title: str
+    kind: str
+    date: dt.date
+    context: Ref | None
+    phase: str
+    links: int
+    restricted: bool
+    illustrative: bool
+
+
+def evidence_row(site: Site, eid: str) -> EvidenceRow:
+    e = site.kb.evidence[eid]
+    return EvidenceRow(Ref(eid, site.paths[eid]), site.title_of(eid), e.kind, e.date,
+                       site.named(e.context), e.phase or "", len(e.links), e.restricted, e.illustrative)
+
+
+@dataclass(frozen=True)
+class CommitView:
+    """A commit that changed an item: short sha, day, author, message and what it did."""
+
+    sha: str
+    date: str
+    author: str
+    message: str
+    summary: str
+
+
+def commits_of(site: Site, item_id: str) -> tuple[tuple[CommitView, ...], int]:
+    """The newest commits that changed an item, and how many older ones are left out."""
+    history = site.history
+    if history is None or not history.available:
+        return (), 0
+    found = history.commits.get(item_id, [])
+    shown = tuple(CommitView(c.sha[:10], c.date, c.author, c.message, c.summary) for c in found[:COMMITS_MAX])
+    return shown, max(0, len(found) - COMMITS_MAX)
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """Mermaid source, ready for a ``mermaid`` fence."""
+
+    source: str
+
+
+# --- printing helpers (used by the page functions) ------------------------------------
+
+
+@dataclass(frozen=True)
+class Render:
+    """How pages are printed: the interface's words and the URL style of the site."""
+
+    words: Words
+    directory_urls: bool = True
+
+
+class Out:
+    """Lines of one page, with the helpers the page functions print through."""
+
+    def __init__(self, path: str, render: Render) -> None:
+        self.path = path
+        self.w = render.words
+        self.directory_urls = render.directory_urls
+        self.lines: list[str] = []
+        self.page_title = ""
+
+    def __call__(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def title(self, text: str) -> None:
+        """The page's heading, and its title for the theme (which prints titles unescaped)."""
+        self.page_title = text
+        self(f"# {esc(text)}", "")
+
+    def text(self) -> str:
+        body = "\n".join(self.lines).rstrip("\n") + "\n"
+        if not self.page_title:
+            return body
+        return f"---\ntitle: {json.dumps(inert(self.page_title), ensure_ascii=False)}\n---\n\n{body}"
+
+    def href(self, ref: Ref) -> str:
+        """The URL of a page as served, relative to this one (the page's HTML is not rewritten by MkDocs)."""
+        url = url_link(self.path, ref.path, self.directory_urls)
+        return url + (f"#{ref.anchor}" if ref.anchor else "")
+
+    def link(self, ref: Ref | None, label: str | None = None) -> str:
+        if ref is None:
+            return "–"
+        return f'<a href="{attr(self.href(ref))}">{esc(label if label is not None else ref.label)}</a>'
+
+    def link_or_id(self, ref: Ref) -> str:
+        """A link, or just the label where the item has no page (it was removed since)."""
+        return self.link(ref) if ref.path else esc(ref.label)
+
+    def links(self, refs: Iterable[Ref], limit: int = 0) -> str:
+        refs = list(refs)
+        shown = [self.link(r) for r in (refs[:limit] if limit else refs)]
+        if limit and len(refs) > limit:
+            shown.append(esc(self.w("and_more", n=len(refs) - limit)))
+        return ", ".join(shown) or "–"
+
+    def status(self, status: str) -> str:
+        return f'<span class="kb-status kb-status-{attr(status)}">{esc(self.w.value(status))}</span>'
+
+    def bar(self, s: StandingView, wide: bool = False) -> str:
+        w = self.w
+        label = (f"{w('belief')} {num(s.belief)}, {w('disbelief')} {num(s.disbelief)}, "
+                 f"{w('uncertainty')} {num(s.uncertainty)}")
+        html = bar(s.belief, s.disbelief, s.uncertainty, label)
+        return html.replace('class="kb-bar"', 'class="kb-bar kb-wide"', 1) if wide else html
+
+    def illustrative_notice(self, shown: bool) -> None:
+        if shown:
+            self(f'!!! warning "{self.w("illustrative_title")}"', "", f"    {self.w('illustrative_page')}", "")
+
+    def mark(self, illustrative: bool = False, restricted: bool = False) -> str:
+        marks = []
+        if illustrative:
+            marks.append(f'<em class="kb-illustrative">{esc(self.w("illustrative"))}</em>')
+        if restricted:
+            marks.append(f'<span class="kb-restricted">{esc(self.w("restricted"))}</span>')
+        return (" " + " ".join(marks)) if marks else ""
+
+    # Lists and tables are printed as HTML blocks: Markdown leaves them alone, which makes
+    # big pages several times faster to build than Markdown tables full of links.
+
+    def table(self, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+        """A table; header and cells are already safe."""
+        self("<table>", "<thead><tr>" + "".join(f"<th>{c}</th>" for c in header) + "</tr></thead>", "<tbody>")
+        self(*("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows))
+        self("</tbody>", "</table>", "")
+
+    def facts(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Short facts as a list of 'name: value' (values already safe)."""
+        items = [f"<li><strong>{esc(name)}:</strong> {value}</li>" for name, value in pairs]
+        if items:
+            self('<ul class="kb-facts">', *items, "</ul>", "")
+
+    def bullets(self, items: Iterable[str]) -> None:
+        """A list; items are already safe."""
+        lines = [f"<li>{item}</li>" for item in items]
+        if lines:
+            self("<ul>", *lines, "</ul>", "")
+
+    def tree(self, items: Iterable[tuple[int, str]]) -> None:
+        """A nested list from (depth, item) pairs in document order; items are already safe."""
+        lines: list[str] = []
+        depth = -1
+        for level, item in items:
+            level = max(0, min(level, depth + 1))
+            if level > depth:
+                lines.append("<ul>")
+            else:
+                lines.append("</li>")
+                while depth > level:
+                    lines.append("</ul></li>")
+                    depth -= 1
+            lines.append(f"<li>{item}")
+            depth = level
+        if depth >= 0:
+            lines.append("</li>")
+            while depth > 0:
+                lines.append("</ul></li>")
+                depth -= 1
+            lines.append("</ul>")
+            self(*lines, "")
+
+    def paragraph(self, html: str) -> None:
+        self(f"<p>{html}</p>", "")
+
+    def commits(self, commits: Sequence[CommitView], more: int) -> None:
+        """The section listing the commits that changed this item."""
+        if not commits:
+            return
+        w = self.w
+        self(f"## {esc(w('git_changes'))}", "")
+        items = [f"{esc(c.date)} <code>{esc(c.sha)}</code> {esc(c.author)}: {esc(c.message)}"
+                 f' <span class="kb-muted">({esc(c.summary)})</span>' for c in commits]
+        if more:
+            items.append(esc(w("git_more", n=more)))
+        self.bullets(items)
+
+    def diagram(self, d: Diagram | None) -> None:
+        if d is not None:
+            self("```mermaid", d.source, "```", "")
+
+    def key(self, colours: Sequence[tuple[str, str]]) -> None:
+        """A colour legend: (colour, words) pairs."""
+        self.paragraph(" ".join(f'<span class="kb-key" style="background:{attr(c)}"></span>{esc(label)}'
+                                for c, label in colours))
+
+    def hypothesis_rows(self, rows: Sequence[HypothesisRow]) -> None:
+        w = self.w
+        self.table(
+            [w("id"), w("title"), w("declared"), w("suggested"), w("standing"), "+", "−", "~"],
+            ([self.link(r.ref), esc(r.title) + self.mark(r.illustrative), self.status(r.standing.declared),
+              self.status(r.standing.suggested), self.bar(r.standing), str(r.supports), str(r.contradicts),
+              str(r.qualifies)] for r in rows),
+        )
+
+    def evidence_rows(self, rows: Sequence[EvidenceRow]) -> None:
+        w = self.w
+        self.table(
+            [w("id"), w("date"), w("kind"), w("title"), w("context"), w("phase"), w("links_count")],
+            ([self.link(r.ref), str(r.date), esc(w.value(r.kind)),
+              title_cell(r.title, r.restricted, self.w) + self.mark(r.illustrative),
+              self.link(r.context) if r.context else esc(w("literature")), esc(r.phase) or "–",
+              str(r.links)] for r in rows),
+        )
+
+
+def title_cell(title: str, restricted: bool, w: Words) -> str:
+    if restricted:
+        return f'<span class="kb-restricted">{esc(w("restricted_short"))}</span>'
+    return esc(title)
+
+
+def out_for(site: Site, path: str) -> Out:
+    return Out(path, Render(site.words, site.directory_urls))
+
+
+# --- diagrams -------------------------------------------------------------------------
+
+
+class Flowchart:
+    """A Mermaid flowchart whose nodes link to their pages.
+
+    Node ids are n1, n2... in order of appearance (KB ids may contain
+    characters Mermaid reads as syntax); labels go through
+    :func:`mermaid_label`; links are relative to the page the chart is on.
+    """
+
+    def __init__(self, site: Site, page: str, direction: str = "LR") -> None:
+        self.site, self.page = site, page
+        self.ids: dict[str, str] = {}
+        self.lines = [f"flowchart {direction}"]
+        self.tail: list[str] = []
+        self.classes: dict[str, list[str]] = defaultdict(list)
+
+    def node(self, item_id: str, label: str, shape: str = "box", css: str = "") -> str:
+        if item_id in self.ids:
+            return self.ids[item_id]
+        nid = self.ids[item_id] = f"n{len(self.ids) + 1}"
+        text = mermaid_label(label)
+        self.lines.append(f'  {nid}(["{text}"])' if shape == "round" else f'  {nid}["{text}"]')
+        ref = self.site.ref(item_id)
+        if ref is not None:
+            self.tail.append(f'  click {nid} href "{url_link(self.page, ref.path, self.site.directory_urls)}"')
+        if css:
+            self.classes[css].append(nid)
+        return nid
+
+    def construct(self, cid: str) -> str:
+        return self.node(cid, self.site.title_of(cid) or cid, css="construct")
+
+    def hypothesis(self, hid: str, suffix: str = "") -> str:
+        st = self.site.standings[hid]
+        return self.node(hid, f"{hid} {suffix}".strip(), shape="round", css=f"st_{st.suggested}")
+
+    def edge(self, a: str, b: str, label: str = "", style: str = "-->") -> None:
+        text = f'|"{mermaid_label(label)}"|' if label else ""
+        self.lines.append(f"  {a} {style}{text} {b}")
+
+    def source(self) -> Diagram:
+        styles = []
+        for css in sorted(self.classes):
+            if css.startswith("st_"):
+                status = css[3:]
+                styles.append(f"  classDef {css} fill:{COLOURS.get(status, '#eeeeee')},stroke:"
+                              f"{LINE_COLOURS.get(status, '#555555')},color:#000")
+            styles.append(f"  class {','.join(self.classes[css])} {css}")
+        return Diagram("\n".join(self.lines + self.tail + styles))
+
+
+def framework_diagram(site: Site, page: str) -> Diagram | None:
+    """Constructs, with each hypothesis as a signed, coloured node between them."""
+    from .graph import framework_map
+
+    edges = [e for e in framework_map(site.kb, site.standings)
+             if e.source in site.kb.constructs and e.target in site.kb.constructs]
+    if not edges:
+        return None
+    chart = Flowchart(site, page)
+    if len(edges) <= MAP_MAX_HYPOTHESES:
+        for e in edges:
+            a = chart.construct(e.source)
+            h = chart.hypothesis(e.hypothesis, SIGNS[e.effect])
+            b = chart.construct(e.target)
+            chart.edge(a, h, style="---")
+            chart.edge(h, b)
+    else:
+        pairs: Counter = Counter((e.source, e.target, SIGNS[e.effect]) for e in edges)
+        order = {cid: i for i, cid in enumerate(site.kb.constructs)}
+        for (source, target, sign), n in sorted(pairs.items(),
+                                                key=lambda kv: (order[kv[0][0]], order[kv[0][1]], kv[0][2])):
+            chart.edge(chart.construct(source), chart.construct(target), f"{n} × {sign}")
+    return chart.source()
+
+
+def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], y_title: str,
+               y_range: tuple[float, float] | None = None, kind: str = "line",
+               horizontal: bool = False) -> Diagram:
+    """A Mermaid xychart; x labels must be safe (dates, ids), series are (colour, values)."""
+    palette = ", ".join(colour for colour, _ in series)
+    height = max(200, 26 * len(x_labels) + 80) if horizontal else 300
+    small = not horizontal and len(x_labels) > 6  # dates would overlap at the default size
+    axis = ["    xAxis:", "      labelFontSize: 10"] if small else []
+    lines = ["---", "config:", "  xyChart:", f"    height: {height}", "    width: 760", *axis,
+             "  themeVariables:", "    xyChart:",
+             f'      plotColorPalette: "{palette}"', "---", "xychart-beta" + (" horizontal" if horizontal else ""),
+             "  x-axis [" + ", ".join(f'"{x}"' for x in x_labels) + "]"]
+    title = "".join(c for c in y_title if c.isalnum() or c in " -.")
+    lines.append(f'  y-axis "{title}"' + (f" {y_range[0]:g} --> {y_range[1]:g}" if y_range else ""))
+    for _, values in series:
+        lines.append(f"  {kind} [" + ", ".join(f"{v:.3f}" for v in values) + "]")
+    return Diagram("\n".join(lines))
+
+
+# --- events: what changed when --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened to the framework on a day."""
+
+    date: dt.date
+    kind: str  # proposed | revised | status | evidence
+    subject: Ref
+    text: str = ""
+    old: str = ""
+    new: str = ""
+    items: tuple[Ref, ...] = ()
+    illustrative: bool = False
+
+
+def timeline_events(site: Site) -> list[Event]:
+    """Proposals, revisions, status changes and evidence (grouped by day), oldest first."""
+    kb = site.kb
+    events: list[tuple[dt.date, int, int, Event]] = []
+    for n, h in enumerate(kb.hypotheses.values()):
+        ref = Ref(h.id, site.paths[h.id])
+        events.append((h.proposed, 0, n, Event(h.proposed, "proposed", ref, site.text(_first_title(h)),
+                                               illustrative=h.illustrative)))
+        revisions = sorted(h.revisions, key=lambda r: r.date)
+        for i, rev in enumerate(revisions):
+            events.append((rev.date, 1, n, Event(rev.date, "revised", ref, site.text(rev.change),
+                                                 illustrative=h.illustrative)))
+            if rev.previous_status:
+                later = next((r.previous_status for r in revisions[i + 1:] if r.previous_status), h.status)
+                if later != rev.previous_status:
+                    events.append((rev.date, 2, n, Event(rev.date, "status", ref, old=rev.previous_status,
+                                                         new=later, illustrative=h.illustrative)))
+    by_day: dict[dt.date, list[Evidence]] = defaultdict(list)
+    for e in kb.evidence.values():
+        by_day[e.date].append(e)
+    for day, items in by_day.items():
+        items.sort(key=lambda e: e.id)
+        first = items[0]
+        events.append((day, 3, 0, Event(day, "evidence", Ref(first.id, site.paths[first.id]),
+                                        site.title_of(first.id),
+                                        items=tuple(Ref(e.id, site.paths[e.id]) for e in items),
+                                        illustrative=any(e.illustrative for e in items))))
+    events.sort(key=lambda t: t[:3])
+    return [t[3] for t in events]
+
+
+def _first_title(h):
+    """The title a hypothesis had when it was proposed."""
+    title = h.title
+    for rev in sorted(h.revisions, key=lambda r: r.date, reverse=True):
+        title = rev.previous_title or title
+    return title
+
+
+def event_line(out: Out, ev: Event) -> str:
+    w = out.w
+    mark = out.mark(ev.illustrative)
+    if ev.kind == "proposed":
+        return f"{out.link(ev.subject)} {esc(w('ev_proposed'))}: {esc(ev.text)}{mark}"
+    if ev.kind == "revised":
+        return f"{out.link(ev.subject)} {esc(w('ev_revised'))}: {esc(ev.text)}{mark}"
+    if ev.kind == "status":
+        return f"{out.link(ev.subject)} " + esc(w("ev_status", old=w.value(ev.old), new=w.value(ev.new))) + mark
+    if len(ev.items) == 1:
+        title = f": {esc(ev.text)}" if ev.text else ""
+        return f"{esc(w('ev_evidence'))} {out.link(ev.subject)}{title}{mark}"
+    return f"{esc(w('ev_evidence_many', n=len(ev.items)))}: {out.links(ev.items, LIST_MAX)}{mark}"

@@ -1,0 +1,552 @@
+"""The overview pages: home, framework map, sources, gap map, timeline, questions, downloads.
+
+Same two steps as :mod:`kb.siteitems`: a view gathers, a page prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .score import standings
+from .sitefmt import COLOURS, Words, attr, esc, rich_block
+from .sitekit import (
+    LATEST,
+    MAP_MAX_HYPOTHESES,
+    LINE_COLOURS,
+    LIST_MAX,
+    SIGNS,
+    SUGGESTED,
+    Diagram,
+    Download,
+    Event,
+    HypothesisRow,
+    Out,
+    Ref,
+    Render,
+    SavedQuery,
+    Site,
+    StandingView,
+    event_line,
+    framework_diagram,
+    hypothesis_row,
+    line_chart,
+    standing_view,
+)
+
+# --- home -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeView:
+    title: str
+    description: str | None
+    counts: tuple[tuple[str, Ref | None, int, str], ...]  # (words key, index page, count, detail)
+    statuses: tuple[str, ...]
+    suggested: tuple[str, ...]
+    by_status: dict[tuple[str, str], tuple[Ref, ...]]
+    latest: tuple[Event, ...]
+    diagram: Diagram | None
+    illustrative: bool
+    build_date: str
+
+
+def home_view(site: Site, events: list[Event]) -> HomeView:
+    kb = site.kb
+    restricted = sum(1 for e in kb.evidence.values() if e.restricted)
+    illustrative = sum(1 for e in kb.evidence.values() if e.illustrative)
+    w = site.words
+    detail = ", ".join(f"{n} {w(key)}" for n, key in ((restricted, "restricted_count"),
+                                                      (illustrative, "illustrative_count")) if n)
+    counts = (
+        ("hypotheses", Ref("", "hypotheses/index.md"), len(kb.hypotheses),
+         ", ".join(f"{n} {w('illustrative_count')}" for n in
+                   [sum(1 for h in kb.hypotheses.values() if h.illustrative)] if n)),
+        ("evidence", Ref("", "evidence/index.md"), len(kb.evidence), detail),
+        ("links_count", None, sum(len(e.links) for e in kb.evidence.values()), ""),
+        ("constructs", Ref("", "constructs/index.md"), len(kb.constructs), ""),
+        ("contexts", Ref("", "contexts/index.md"), len(kb.contexts), ""),
+        ("sources", Ref("", "sources.md"), len(kb.sources), ""),
+        ("milestones", Ref("", "changes.md"), len(kb.config.milestones), ""),
+    )
+    grid: dict[tuple[str, str], list[Ref]] = defaultdict(list)
+    for h in kb.hypotheses.values():
+        grid[(h.status, site.standings[h.id].suggested)].append(Ref(h.id, site.paths[h.id]))
+    declared = tuple(s for s in _all_statuses() if any(k[0] == s for k in grid))
+    suggested = tuple(s for s in SUGGESTED if any(k[1] == s for k in grid))
+    latest = tuple(reversed(events[-LATEST:]))
+    return HomeView(site.text(kb.config.title), site.text(kb.config.description) or None, counts, declared,
+                    suggested, {k: tuple(v) for k, v in grid.items()}, latest,
+                    framework_diagram(site, "index.md"), bool(site.illustrative), site.build_date)
+
+
+def _all_statuses() -> tuple[str, ...]:
+    from .model import STATUSES
+
+    return STATUSES
+
+
+def home_page(v: HomeView, r: Render) -> str:
+    out = Out("index.md", r)
+    w = out.w
+    out.title(v.title)
+    out.illustrative_notice(v.illustrative)
+    if v.description:
+        out(rich_block(v.description), "")
+    out(f"## {esc(w('counts'))}", "")
+    out.table(["", w("count"), ""],
+              ([out.link(ref, w(key)) if ref else esc(w(key)), str(n), esc(more)] for key, ref, n, more in v.counts))
+    out(f"## {esc(w('by_status'))}", "", esc(w("by_status_note")), "")
+    if v.statuses:
+        out.table([esc(w("declared"))] + [out.status(s) for s in v.suggested],
+                  ([out.status(d)] + [out.links(v.by_status.get((d, s), ()), LIST_MAX) for s in v.suggested]
+                   for d in v.statuses))
+    out(f"## {esc(w('latest'))}", "")
+    out.bullets(f"{ev.date}: {event_line(out, ev)}" for ev in v.latest)
+    out.paragraph(out.link(Ref(w("changes"), "changes.md")))
+    out(f"## {esc(w('map'))}", "")
+    if v.diagram:
+        out.diagram(v.diagram)
+        out.key([(c, label) for c, label in _status_colours(w)])
+    else:
+        out(esc(w("no_relations")), "")
+    if v.build_date:
+        out("---", "", f"{esc(w('built'))} {esc(v.build_date)}", "")
+    return out.text()
+
+
+def _status_colours(w: Words) -> list[tuple[str, str]]:
+    return [(COLOURS[s], w.value(s)) for s in SUGGESTED]
+
+
+# --- the framework map ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapView:
+    diagram: Diagram | None
+    aggregated: bool
+    rows: tuple[tuple[HypothesisRow, Ref, Ref, str], ...]  # hypothesis, from, to, effect
+    illustrative: bool
+
+
+def map_view(site: Site, page: str) -> MapView:
+    rows = []
+    for h in site.kb.hypotheses.values():
+        if h.relation is None:
+            continue
+        a, b = site.named(h.relation.from_), site.named(h.relation.to)
+        if a and b:
+            rows.append((hypothesis_row(site, h.id), a, b, h.relation.effect))
+    return MapView(framework_diagram(site, page), len(rows) > MAP_MAX_HYPOTHESES, tuple(rows),
+                   any(r[0].illustrative for r in rows))
+
+
+def map_page(v: MapView, r: Render) -> str:
+    out = Out("map.md", r)
+    w = out.w
+    out.title(w('map'))
+    out.illustrative_notice(v.illustrative)
+    if v.diagram is None:
+        out(esc(w("no_relations")), "")
+        return out.text()
+    out(esc(w("map_aggregated" if v.aggregated else "map_note")), "")
+    out.diagram(v.diagram)
+    out.key(_status_colours(w))
+    out.table([w("id"), w("title"), w("relation"), w("declared"), w("suggested"), w("standing")],
+              ([out.link(r.ref), esc(r.title) + out.mark(r.illustrative),
+                f"{out.link(a)} → {out.link(b)} ({esc(SIGNS[effect])})", out.status(r.standing.declared),
+                out.status(r.standing.suggested), out.bar(r.standing)] for r, a, b, effect in v.rows))
+    return out.text()
+
+
+# --- sources --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceView:
+    id: str
+    citation: str
+    doi: str
+    url: str
+
+
+def sources_view(site: Site) -> tuple[SourceView, ...]:
+    out = []
+    for s in sorted(site.kb.sources.values(), key=lambda s: (s.authors[:1], s.year, s.id)):
+        parts = [", ".join(s.authors) or "–", f"({s.year})", s.title + "."]
+        if s.container:
+            where = s.container + (f" {s.volume}" if s.volume else "") + (f"({s.issue})" if s.issue else "")
+            parts.append(where + (f", {s.pages}" if s.pages else "") + ".")
+        if s.publisher:
+            parts.append(s.publisher + ".")
+        if s.isbn:
+            parts.append(f"ISBN {s.isbn}.")
+        out.append(SourceView(s.id, " ".join(parts), s.doi or "", s.url or ""))
+    return tuple(out)
+
+
+def sources_page(v: tuple[SourceView, ...], r: Render) -> str:
+    out = Out("sources.md", r)
+    w = out.w
+    out.title(w("sources"))
+    items = []
+    for s in v:
+        links = []
+        if s.doi:
+            links.append(_external(f"https://doi.org/{s.doi}", f"doi:{s.doi}"))
+        if s.url:
+            links.append(_external(s.url, s.url))
+        items.append(f'<span id="src-{attr(s.id)}"></span>{esc(s.citation)} {" ".join(links)}'.rstrip())
+    out.bullets(items)
+    return out.text()
+
+
+def _external(url: str, label: str) -> str:
+    """A link to the web from a URL in YAML: http(s) only (the model checks it too), quoted."""
+    from urllib.parse import quote
+
+    if not url.startswith(("http://", "https://")):
+        return esc(label)
+    return f'<a href="{attr(quote(url, safe="/:?=&%#~.-_+,;@!$*"))}">{esc(label)}</a>'
+
+
+# --- the evidence gap map -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapsView:
+    columns: tuple[tuple[str, Ref | None], ...]
+    rows: tuple[tuple[Ref, str, tuple[tuple[int, int, int], ...]], ...]
+    phase_columns: tuple[str, ...]
+    phase_rows: tuple[tuple[Ref, tuple[tuple[int, int, int], ...]], ...]
+    empty: int
+    total: int
+    illustrative: bool
+
+
+def gaps_view(site: Site) -> GapsView:
+    from .graph import gap_map
+
+    w = site.words
+    columns, rows = gap_map(site.kb, "context")
+    pcolumns, prows = gap_map(site.kb, "phase")
+    cells = tuple(
+        (Ref(hid, site.paths[hid]), site.title_of(hid),
+         tuple((c.supports, c.contradicts, c.qualifies) for c in cols.values()))
+        for hid, cols in rows.items()
+    )
+    pcells = tuple((Ref(hid, site.paths[hid]), tuple((c.supports, c.contradicts, c.qualifies)
+                                                    for c in cols.values())) for hid, cols in prows.items())
+    empty = sum(1 for _, _, cs in cells for c in cs if not sum(c))
+    return GapsView(
+        tuple((col, site.named(col)) if col in site.kb.contexts else (w("literature"), None) for col in columns),
+        cells, tuple(pcolumns), pcells, empty, len(cells) * len(columns), bool(site.illustrative),
+    )
+
+
+def _cell(c: tuple[int, int, int]) -> str:
+    if not sum(c):
+        return '<span class="kb-gap-empty">·</span>'
+    return f"+{c[0]} −{c[1]} ~{c[2]}"
+
+
+def gaps_page(v: GapsView, r: Render) -> str:
+    out = Out("gaps.md", r)
+    w = out.w
+    out.title(w('gaps'))
+    out.illustrative_notice(v.illustrative)
+    out(esc(w("gaps_note")), "")
+    out.table([w("hypothesis"), w("title")] + [out.link(ref) if ref else esc(name) for name, ref in v.columns],
+              ([out.link(ref), esc(title)] + [_cell(c) for c in cells] for ref, title, cells in v.rows))
+    out(esc(w("gap_cells", empty=v.empty, total=v.total)), "")
+    out(f"## {esc(w('gaps_by_phase'))}", "")
+    out.table([w("hypothesis")] + [esc(p) for p in v.phase_columns],
+              ([out.link(ref)] + [_cell(c) for c in cells] for ref, cells in v.phase_rows))
+    return out.text()
+
+
+# --- how the framework changed --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    heading: str
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class ChangesView:
+    milestones: tuple[tuple[str, str, dt.date], ...]  # id, label, date
+    matrix: tuple[tuple[Ref, str, tuple[StandingView | None, ...]], ...]
+    chart: Diagram | None
+    periods: tuple[Period, ...]
+    illustrative: bool
+    diffs: tuple[MilestoneDiffView, ...] = ()
+    git_note: str = ""
+
+
+@dataclass(frozen=True)
+class ChangedView:
+    """One hypothesis that changed between two tagged milestones."""
+
+    ref: Ref
+    status: tuple[str, str] | None
+    statement: tuple[str, str] | None
+    standing: tuple[dict[str, float], dict[str, float]] | None
+    new_evidence: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
+class MilestoneDiffView:
+    """What changed in the framework between two tagged milestones (from git)."""
+
+    before: str
+    after: str
+    added: tuple[tuple[Ref, str, str], ...]  # hypothesis, title, status
+    removed: tuple[Ref, ...]
+    changed: tuple[ChangedView, ...]
+    evidence_added: tuple[Ref, ...]
+    evidence_removed: tuple[Ref, ...]
+    constructs: tuple[tuple[Ref, ...], tuple[Ref, ...]]  # added, removed
+    contexts: tuple[tuple[Ref, ...], tuple[Ref, ...]]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.evidence_added or self.evidence_removed
+                    or any(self.constructs) or any(self.contexts))
+
+
+def milestone_diff_views(site: Site) -> tuple[tuple[MilestoneDiffView, ...], str]:
+    """The diffs between tagged milestones, and why there are none (if git history is missing)."""
+    history = site.history
+    if history is None:
+        return (), ""
+    if not history.available:
+        return (), "missing"  # the reason may name local paths; the plugin logs it
+    labels = {m.id: site.text(m.label) for m in site.kb.config.milestones}
+
+    def ref(item_id: str) -> Ref:  # items gone since then have no page: shown by id
+        return site.ref(item_id) or Ref(item_id, "")
+
+    out = []
+    for m_a, m_b, d in history.milestone_diffs:
+        changed = tuple(
+            ChangedView(ref(c.id), (c.status_before, c.status_after) if c.restated else None,
+                        (c.statement_before or "", c.statement_after or "") if c.reworded else None,
+                        (c.standing_before, c.standing_after) if c.standing_after else None,
+                        tuple(ref(e["id"]) for e in c.new_evidence))
+            for c in d.hypotheses_changed
+        )
+        out.append(MilestoneDiffView(
+            labels.get(m_a, m_a), labels.get(m_b, m_b),
+            tuple((ref(h["id"]), h.get("title", ""), h.get("status", "")) for h in d.hypotheses_added),
+            tuple(ref(h["id"]) for h in d.hypotheses_removed), changed,
+            tuple(ref(e["id"]) for e in d.evidence_added), tuple(ref(e["id"]) for e in d.evidence_removed),
+            (tuple(map(ref, d.constructs_added)), tuple(map(ref, d.constructs_removed))),
+            (tuple(map(ref, d.contexts_added)), tuple(map(ref, d.contexts_removed))),
+        ))
+    return tuple(out), ""
+
+
+def changes_view(site: Site, events: list[Event]) -> ChangesView:
+    from .timeline import view_as_of
+
+    kb, w = site.kb, site.words
+    milestones = sorted(kb.config.milestones, key=lambda m: (m.date, m.id))
+    then: list[dict[str, StandingView]] = []
+    for m in milestones:
+        past = view_as_of(kb, m.date)
+        past_standings = standings(past)
+        then.append({hid: standing_view(h.status, past_standings[hid]) for hid, h in past.hypotheses.items()})
+    matrix = tuple((Ref(hid, site.paths[hid]), site.title_of(hid), tuple(t.get(hid) for t in then))
+                   for hid in kb.hypotheses)
+    chart = None
+    if milestones:
+        series = [(LINE_COLOURS[s], [sum(1 for sv in t.values() if sv.suggested == s) for t in then])
+                  for s in SUGGESTED]
+        chart = line_chart([m.id for m in milestones], series, w("hypotheses"))
+    periods = []
+    start = None
+    for m in milestones:
+        inside = tuple(ev for ev in events if (start is None or ev.date > start) and ev.date <= m.date)
+        periods.append(Period(w("up_to", label=site.text(m.label), date=m.date), inside))
+        start = m.date
+    if milestones:
+        rest = tuple(ev for ev in events if ev.date > milestones[-1].date)
+        if rest:
+            last = milestones[-1]
+            periods.append(Period(w("after", label=site.text(last.label), date=last.date), rest))
+    else:
+        periods.append(Period(w("events"), tuple(events)))
+    diffs, git_note = milestone_diff_views(site)
+    return ChangesView(tuple((m.id, site.text(m.label), m.date) for m in milestones), matrix, chart,
+                       tuple(periods), bool(site.illustrative), diffs, git_note)
+
+
+def changes_page(v: ChangesView, r: Render) -> str:
+    out = Out("changes.md", r)
+    w = out.w
+    out.title(w('changes'))
+    out.illustrative_notice(v.illustrative)
+    if v.milestones:
+        out(f"## {esc(w('at_milestone'))}", "", esc(w("at_milestone_note")), "")
+        out.table([w("hypothesis")] + [f"{esc(label)}<br>{d}" for _, label, d in v.milestones],
+                  ([out.link(ref)] + [_then(out, sv) for sv in cells] for ref, _, cells in v.matrix))
+    if v.chart:
+        out(f"### {esc(w('statuses_chart'))}", "")
+        out.diagram(v.chart)
+        out.key([(LINE_COLOURS[s], w.value(s)) for s in SUGGESTED])
+    if v.diffs or v.git_note:
+        out(f"## {esc(w('milestone_diffs'))}", "")
+    if v.git_note:
+        out.paragraph(esc(w("git_missing")))
+    for d in v.diffs:
+        _milestone_diff(out, d)
+    for period in v.periods:
+        out(f"## {esc(period.heading)}", "")
+        if not period.events:
+            out(esc(w("no_events")), "")
+            continue
+        out.bullets(f"{ev.date}: {event_line(out, ev)}" for ev in period.events)
+    return out.text()
+
+
+def _milestone_diff(out: Out, d: MilestoneDiffView) -> None:
+    w = out.w
+    out(f"### {esc(d.before)} → {esc(d.after)}", "")
+    if d.empty:
+        out.paragraph(esc(w("no_diff")))
+        return
+    link = out.link_or_id
+    facts = []
+    if d.added:
+        facts.append((w("hyp_added"), ", ".join(f"{link(ref)} {esc(title)} ({out.status(status)})"
+                                                for ref, title, status in d.added)))
+    if d.removed:
+        facts.append((w("hyp_removed"), ", ".join(map(link, d.removed))))
+    for key, refs in (("ev_added", d.evidence_added), ("ev_removed", d.evidence_removed),
+                      ("con_added", d.constructs[0]), ("con_removed", d.constructs[1]),
+                      ("ctx_added", d.contexts[0]), ("ctx_removed", d.contexts[1])):
+        if refs:
+            shown = ", ".join(map(link, refs[:LIST_MAX]))
+            more = f" {esc(w('and_more', n=len(refs) - LIST_MAX))}" if len(refs) > LIST_MAX else ""
+            facts.append((w(key), shown + more))
+    out.facts(facts)
+    if d.changed:
+        out(f"**{esc(w('hyp_changed'))}**", "")
+        out.bullets(_changed_line(out, c) for c in d.changed)
+
+
+def _changed_line(out: Out, c: ChangedView) -> str:
+    w = out.w
+    parts = []
+    if c.status:
+        parts.append(f"{out.status(c.status[0])} → {out.status(c.status[1])}")
+    if c.standing:
+        a, b = c.standing
+        parts.append(" · ".join(f"{esc(w(k))} {a[k]:.2f} → {b[k]:.2f}"
+                                for k in ("belief", "disbelief", "uncertainty")))
+    if c.new_evidence:
+        parts.append(f"{esc(w('new_evidence'))}: {', '.join(map(out.link_or_id, c.new_evidence[:LIST_MAX]))}")
+    line = f"{out.link_or_id(c.ref)}: " + "; ".join(parts)
+    if c.statement:
+        line += f"<br>{esc(w('reworded'))}: {word_diff(*c.statement)}"
+    return line
+
+
+def word_diff(before: str, after: str) -> str:
+    """The change word by word, as HTML: removed words struck through, new ones marked."""
+    import difflib
+
+    a, b = before.split(), after.split()
+    out = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            out.append(f"<del>{esc(' '.join(a[i1:i2]))}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins>{esc(' '.join(b[j1:j2]))}</ins>")
+        if op == "equal":
+            out.append(esc(" ".join(a[i1:i2])))
+    return " ".join(out)
+
+
+def _then(out: Out, sv: StandingView | None) -> str:
+    if sv is None:
+        return f'<span class="kb-gap-empty">{esc(out.w("not_yet"))}</span>'
+    return f"{out.status(sv.declared)} → {out.status(sv.suggested)}<br>{out.bar(sv)}"
+
+
+# --- saved questions and downloads ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionsView:
+    queries: tuple[SavedQuery, ...]
+    illustrative: bool
+
+
+def questions_view(site: Site) -> QuestionsView:
+    return QuestionsView(tuple(sorted(site.queries, key=lambda q: q.name)), bool(site.illustrative))
+
+
+def questions_page(v: QuestionsView, r: Render) -> str:
+    out = Out("questions.md", r)
+    w = out.w
+    out.title(w('questions'))
+    out.illustrative_notice(v.illustrative and any(q.rows for q in v.queries))
+    out(esc(w("questions_intro")), "")
+    if not v.queries:
+        out(esc(w("no_questions")), "")
+    for q in v.queries:
+        out(f"## {esc(q.name)}", "")
+        if q.description:
+            out(rich_block(q.description), "")
+        out(f'??? abstract "{esc(w("query"))}"', "")
+        out(*_indent(_fence("sparql", q.text)), "")
+        out(f"**{esc(w('answer'))}**", "")
+        if q.note is not None:
+            out(esc(w("no_answer", why=q.note)), "")
+        elif not q.rows:
+            out(esc(w("no_rows")), "")
+        else:
+            out.table([esc(c) for c in q.columns], ([esc(cell) for cell in row] for row in q.rows))
+    out(f"## {esc(w('run_yourself'))}", "", w("run_yourself_text"), "")
+    out(*_fence("python", 'import rdflib\n\ng = rdflib.Graph().parse("kb.ttl")\n'
+                          'question = open("QUESTION.rq").read()\n'
+                          'for row in g.query(question, initNs=dict(g.namespaces())):\n    print(row)'), "")
+    return out.text()
+
+
+def _fence(lang: str, text: str) -> list[str]:
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    return [f"{ticks}{lang}", *text.rstrip("\n").splitlines(), ticks]
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return [("    " + line) if line else "" for line in lines]
+
+
+@dataclass(frozen=True)
+class DownloadsView:
+    downloads: tuple[Download, ...]
+
+
+def downloads_view(site: Site) -> DownloadsView:
+    return DownloadsView(site.downloads)
+
+
+def downloads_page(v: DownloadsView, r: Render) -> str:
+    out = Out("downloads.md", r)
+    w = out.w
+    out.title(w("downloads"))
+    out(esc(w("downloads_intro")), "")
+    words = {"ttl": "turtle", "jsonld": "jsonld", "graphml": "graphml"}
+    if not v.downloads:
+        out(esc(w("no_downloads")), "")
+    out.bullets(f"{out.link(Ref(d.path.rsplit('/', 1)[-1], d.path))}: {esc(w(words.get(d.kind, 'downloads')))}"
+                for d in v.downloads)
+    return out.text()

@@ -1,0 +1,320 @@
+"""The website in a real browser: diagrams render, links work, nothing leaves the machine.
+
+Builds the shipped knowledge base's site and a hostile one (titles and
+summaries carrying <script>, <img onerror> and javascript: links), serves
+each from 127.0.0.1 and opens them in headless Chromium through Playwright.
+
+Needs /usr/bin/chromium (Debian's chromium) and Mermaid in the privacy
+plugin's cache (.ci/mermaid-cache.sh). Outside CI the tests skip when either
+is missing; under CI=true they fail instead. Screenshots go to a temporary
+directory, or to $KB_SCREENSHOTS when set.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+MERMAID = ROOT / ".cache/plugin/privacy/assets/external/unpkg.com/mermaid@11/dist/mermaid.min.js"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+#: Material mounts each Mermaid diagram in a closed shadow root; open them so the test can look inside.
+OPEN_SHADOWS = """
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) { return attach.call(this, {...init, mode: "open"}); };
+"""
+#: True once every Mermaid block on the page has become an SVG.
+DIAGRAMS_DONE = """() => {
+  if (document.querySelector("pre.mermaid")) return false;
+  const boxes = [...document.querySelectorAll("div.mermaid")];
+  return boxes.length > 0 && boxes.every(b => b.shadowRoot && b.shadowRoot.querySelector("svg"));
+}"""
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install playwright)"
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if not MERMAID.is_file():
+        return f"Mermaid is not in the privacy plugin's cache; run .ci/mermaid-cache.sh ({MERMAID})"
+    return None
+
+
+def _require_browser() -> None:
+    reason = _missing()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"browser tests must run under CI: {reason}")
+        pytest.skip(reason)
+
+
+# --- sites and a server -----------------------------------------------------------------
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def serve():
+    servers = []
+
+    def start(directory: Path) -> str:
+        handler = functools.partial(Quiet, directory=str(directory))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _build(root: Path, out: Path) -> Path:
+    from kb.check import check
+    from kb.errors import errors_in
+    from kb.load import load
+    from kb.sitebuild import build_site
+
+    kb, diags = load(root)
+    problems = errors_in(diags + check(kb))
+    assert not problems, "\n".join(d.format() for d in problems)
+    build_site(root, kb, out, strict=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def shipped_site(tmp_path_factory, serve):
+    _require_browser()
+    return serve(_build(ROOT, tmp_path_factory.mktemp("shipped") / "site"))
+
+
+HOSTILE = {
+    "kb.yaml": """\
+title: "Hostile </title><script>window.__xss = 'kb-title'</script>"
+base_iri: https://kb.example.org/hostile/
+languages: [en]
+milestones:
+  - {id: start, date: 2021-01-01, label: "Start <img src=x onerror=\\"window.__xss='milestone'\\">"}
+""",
+    "registry/registry.yaml": """\
+constructs:
+  - id: a
+    label: "A <img src=x onerror=\\"window.__xss='construct'\\">"
+  - id: b
+    label: 'B "] --> x; click x call alert(1) ["'
+contexts:
+  - id: town
+    kind: municipality
+    label: "Town <script>window.__xss='context'</script>"
+""",
+    "hypotheses/H1.yaml": """\
+id: H1
+title: "</title><script>window.__xss = 'title'</script>"
+statement: "Says <img src=x onerror=\\"window.__xss='statement'\\"> and [a link](javascript:window.__xss='link')"
+relation: {from: a, to: b, effect: positive}
+status: testing
+proposed: 2021-01-01
+illustrative: true
+""",
+    "evidence/E1.yaml": """\
+id: E1
+kind: field_observation
+title: "<img src=x onerror=\\"window.__xss='evidence'\\">"
+date: 2021-02-01
+context: town
+summary: "<script>window.__xss='summary'</script> <a href=\\"javascript:window.__xss='a'\\">click</a>"
+links:
+  - hypothesis: H1
+    stance: supports
+    strength: strong
+    note: "<b onmouseover=\\"window.__xss='note'\\">note</b>"
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory, serve):
+    _require_browser()
+    root = tmp_path_factory.mktemp("hostile")
+    for rel, text in HOSTILE.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    # The repository's site settings, reading Mermaid from the repository's cache.
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    config = config.replace("cache_dir: .cache/plugin/privacy", f"cache_dir: {ROOT / '.cache/plugin/privacy'}")
+    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (root / "docs").mkdir()
+    return serve(_build(root, root / "site"))
+
+
+# --- the browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    wanted = os.environ.get("KB_SCREENSHOTS")
+    path = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Watched:
+    """A page that records console errors and every request leaving 127.0.0.1 (which it blocks)."""
+
+    def __init__(self, context) -> None:
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        context.add_init_script(OPEN_SHADOWS)
+        context.route(re.compile(r".*"), self._route)
+        self.page = context.new_page()
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith("http://127.0.0.1:"):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def open(self, url: str, diagrams: bool = True):
+        self.page.goto(url)
+        self.page.wait_for_load_state("load")
+        if diagrams:
+            self.page.wait_for_function(DIAGRAMS_DONE, timeout=20_000)
+        return self.page
+
+
+@pytest.fixture()
+def watched(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    w = Watched(context)
+    yield w
+    context.close()
+    assert not w.outside, f"requests left 127.0.0.1: {w.outside}"
+    assert not w.errors, f"console errors: {w.errors}"
+
+
+def _svg_count(page) -> int:
+    return page.evaluate("""() => [...document.querySelectorAll("div.mermaid")]
+        .filter(b => b.shadowRoot && b.shadowRoot.querySelector("svg")).length""")
+
+
+def _first_hypothesis() -> str:
+    from kb.load import load
+
+    kb, _ = load(ROOT)
+    return next(iter(kb.hypotheses))
+
+
+# --- the shipped knowledge base ---------------------------------------------------------
+
+
+def test_home_shows_the_framework_map(watched, shipped_site, shots):
+    page = watched.open(shipped_site)
+    assert _svg_count(page) >= 1
+    assert page.locator("h1").first.is_visible()
+    page.screenshot(path=shots / "home.png", full_page=True)
+
+
+def test_map_leads_to_a_hypothesis_page(watched, shipped_site, shots):
+    page = watched.open(shipped_site + "map/")
+    page.screenshot(path=shots / "map.png", full_page=True)
+    anchors = page.locator("div.mermaid a")  # Playwright's locators pierce open shadow roots
+    targets = [anchors.nth(i).evaluate("a => a.getAttribute('href') || a.getAttribute('xlink:href')")
+               for i in range(anchors.count())]
+    index = next(i for i, t in enumerate(targets) if t and "hypotheses/" in t)
+    target = targets[index]
+    anchors.nth(index).click()
+    page.wait_for_url(re.compile(r".*/hypotheses/[^/]+/$"))
+    hid = target.rstrip("/").rsplit("/", 1)[-1]
+    assert page.locator("h1").first.inner_text().startswith(hid)
+
+
+def test_hypothesis_page_has_its_chart_and_bar(watched, shipped_site, shots):
+    hid = _first_hypothesis()
+    page = watched.open(f"{shipped_site}hypotheses/{hid}/")
+    assert _svg_count(page) >= 2  # the chart of standing over time and the neighbourhood
+    charts = page.evaluate("""() => [...document.querySelectorAll("div.mermaid")]
+        .filter(b => b.shadowRoot.querySelector("g.line-plot-0, [class*='line-plot']")).length""")
+    assert charts >= 1
+    assert page.locator(".kb-bar").first.is_visible()
+    page.screenshot(path=shots / "hypothesis.png", full_page=True)
+
+
+def test_timeline_renders(watched, shipped_site, shots):
+    page = watched.open(shipped_site + "changes/")
+    assert _svg_count(page) >= 1
+    page.screenshot(path=shots / "changes.png", full_page=True)
+
+
+def test_a_context_page_renders(watched, shipped_site, shots):
+    from kb.load import load
+
+    kb, _ = load(ROOT)
+    measured = [e.context for e in kb.evidence.values() if e.measurement and e.context and not e.restricted]
+    if not measured:
+        pytest.skip("the shipped KB has no measurements yet")
+    top = measured[0]
+    while kb.contexts[top].part_of:
+        top = kb.contexts[top].part_of
+    page = watched.open(f"{shipped_site}contexts/{top}/")
+    page.screenshot(path=shots / "context.png", full_page=True)
+
+
+# --- a hostile knowledge base -----------------------------------------------------------
+
+#: Pages of the hostile KB to open, and whether they carry diagrams.
+HOSTILE_PAGES = {"": True, "map/": True, "hypotheses/H1/": True, "evidence/E1/": False,
+                 "constructs/a/": True, "contexts/town/": False, "changes/": True, "gaps/": False}
+
+
+def test_markup_in_the_yaml_is_shown_never_run(watched, hostile_site, shots):
+    texts = {}
+    for path, diagrams in HOSTILE_PAGES.items():
+        page = watched.open(hostile_site + path, diagrams=diagrams)
+        assert page.evaluate("window.__xss") is None, f"script ran on /{path}"
+        javascript_links = page.evaluate("""() => {
+            const roots = [document, ...[...document.querySelectorAll("div.mermaid")].map(b => b.shadowRoot)];
+            return roots.flatMap(r => [...r.querySelectorAll("a")])
+              .map(a => a.getAttribute("href") || a.getAttribute("xlink:href") || "")
+              .filter(h => h.trim().toLowerCase().startsWith("javascript:"));
+        }""")
+        assert javascript_links == [], f"javascript: link on /{path}"
+        texts[path] = page.locator("article").inner_text()
+        if path == "hypotheses/H1/":
+            page.screenshot(path=shots / "hostile.png", full_page=True)
+    assert "</title><script>window.__xss = 'title'</script>" in texts["hypotheses/H1/"]
+    assert "<img src=x onerror=" in texts["hypotheses/H1/"]
+    assert "Illustrative data" in texts["hypotheses/H1/"]
+    assert "<script>window.__xss='summary'</script>" in texts["evidence/E1/"]
