@@ -18,6 +18,7 @@ Edges:
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -170,7 +171,10 @@ def _top_context(kb: KnowledgeBase, cid: str) -> str:
 
 def to_graphml(g: nx.MultiDiGraph) -> str:
     """GraphML for Gephi, Cytoscape or networkx.read_graphml."""
-    return "\n".join(nx.generate_graphml(_plain(g), prettyprint=True)) + "\n"
+    buffer = io.BytesIO()
+    nx.write_graphml(_plain(g), buffer, encoding="utf-8", prettyprint=True)
+    text = buffer.getvalue().decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"
 
 
 def to_node_link(g: nx.MultiDiGraph) -> str:
