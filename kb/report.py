@@ -11,7 +11,7 @@ from typing import Any
 from .errors import UnknownItem, did_you_mean
 from .model import KnowledgeBase
 from .score import standings
-from .timeline import lineage
+from .timeline import Lineages
 
 RESTRICTED = "[restricted: text not shown]"
 
@@ -55,7 +55,7 @@ def _hypothesis(kb: KnowledgeBase, hid: str, explain: bool, context: str | None)
                 title = RESTRICTED if e.restricted else kb.text(e.title) or ""
                 lines.append(f"  {c.evidence} ({c.strength}, {e.kind}, {e.context or 'literature'}, "
                              f"{c.date}, by {c.judge}) {title}")
-    lin = lineage(kb, hid)
+    lin = Lineages(kb).of(hid)
     if lin["ancestors"] or lin["descendants"]:
         lines.append("lineage: " + " -> ".join([*lin["ancestors"], f"[{hid}]", *lin["descendants"]]))
     if h.competes_with:

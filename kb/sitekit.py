@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from .model import Evidence, KnowledgeBase
 from .score import Standing, standings
+from .timeline import Lineages
 from .sitefmt import COLOURS, Words, attr, bar, esc, inert, mermaid_label, num, url_link
 
 # --- inputs from the caller -----------------------------------------------------------
@@ -132,11 +133,7 @@ class Site:
                 self.refined_by[parent].append(h.id)
             for parent in h.supersedes:
                 self.superseded_by[parent].append(h.id)
-        self.parents = {h.id: [*h.refines, *h.supersedes] for h in kb.hypotheses.values()}
-        self.offspring: dict[str, list[str]] = defaultdict(list)
-        for child, parents in self.parents.items():
-            for parent in parents:
-                self.offspring[parent].append(child)
+        self.lineages = Lineages(kb)
         self.narrower: dict[str, list[str]] = defaultdict(list)
         for c in kb.constructs.values():
             if c.broader in kb.constructs:
@@ -190,21 +187,9 @@ class Site:
         return self.ref(item_id, self.title_of(item_id) or item_id)
 
     def lineage(self, hid: str) -> tuple[list[str], list[str]]:
-        """(ancestors oldest first, descendants nearest first), as :func:`kb.timeline.lineage`
-        computes them, from maps built once (that function rebuilds them on every call)."""
-        return list(reversed(self._walk(hid, self.parents))), self._walk(hid, self.offspring)
-
-    def _walk(self, start: str, step: dict[str, list[str]]) -> list[str]:
-        seen: list[str] = []
-        known = set()
-        frontier = list(step.get(start, []))
-        while frontier:
-            nxt = frontier.pop(0)
-            if nxt not in known and nxt != start and nxt in self.kb.hypotheses:
-                seen.append(nxt)
-                known.add(nxt)
-                frontier.extend(step.get(nxt, []))
-        return seen
+        """(ancestors oldest first, descendants nearest first)."""
+        found = self.lineages.of(hid)
+        return found["ancestors"], found["descendants"]
 
     def within(self, cid: str) -> list[str]:
         """``cid`` and every context inside it, depth first, in KB order."""

@@ -82,29 +82,38 @@ def _known_relations(h: Hypothesis, present: dict[str, Hypothesis]) -> Hypothesi
     return h.model_copy(update=update) if update else h
 
 
-def lineage(kb: KnowledgeBase, hid: str) -> dict[str, list[str]]:
-    """The line of development through ``hid``: what it grew from and what grew from it.
+class Lineages:
+    """Lines of development (refines and supersedes, followed both ways), maps built once."""
 
-    Follows refines and supersedes both ways. Returns 'ancestors' (oldest
-    first) and 'descendants' (nearest first).
-    """
-    parents = {h.id: [*h.refines, *h.supersedes] for h in kb.hypotheses.values()}
-    children: dict[str, list[str]] = {}
-    for child, ps in parents.items():
-        for p in ps:
-            children.setdefault(p, []).append(child)
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._known = kb.hypotheses
+        self.parents = {h.id: [*h.refines, *h.supersedes] for h in kb.hypotheses.values()}
+        self.children: dict[str, list[str]] = {}
+        for child, ps in self.parents.items():
+            for p in ps:
+                self.children.setdefault(p, []).append(child)
 
-    def walk(start: str, step: dict[str, list[str]]) -> list[str]:
+    def of(self, hid: str) -> dict[str, list[str]]:
+        """'ancestors' (oldest first) and 'descendants' (nearest first) of ``hid``."""
+        return {"ancestors": list(reversed(self._walk(hid, self.parents))),
+                "descendants": self._walk(hid, self.children)}
+
+    def _walk(self, start: str, step: dict[str, list[str]]) -> list[str]:
         seen: list[str] = []
+        known: set[str] = set()
         frontier = list(step.get(start, []))
         while frontier:
             nxt = frontier.pop(0)
-            if nxt not in seen and nxt != start and nxt in kb.hypotheses:
+            if nxt not in known and nxt != start and nxt in self._known:
                 seen.append(nxt)
+                known.add(nxt)
                 frontier.extend(step.get(nxt, []))
         return seen
 
-    return {"ancestors": list(reversed(walk(hid, parents))), "descendants": walk(hid, children)}
+
+def lineage(kb: KnowledgeBase, hid: str) -> dict[str, list[str]]:
+    """The line of development through ``hid`` (for many ids, build :class:`Lineages` once)."""
+    return Lineages(kb).of(hid)
 
 
 def key_dates(kb: KnowledgeBase, hid: str | None = None) -> list[dt.date]:
