@@ -7,7 +7,6 @@ Runs in one pass over the items; imports nothing heavy.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Iterable, Iterator
 
 from .errors import Diagnostic, did_you_mean
@@ -192,10 +191,10 @@ def _find_cycles(edges: dict[str, list[str]]) -> list[list[str]]:
 def _file_names(kb: KnowledgeBase) -> list[Diagnostic]:
     out = []
     for item_id in (*kb.hypotheses, *kb.evidence):
-        at = kb.where[item_id]
-        if PurePosixPath(at.path).stem != item_id:
+        name = kb.where[item_id].path.rpartition("/")[2]
+        if name.rpartition(".")[0] != item_id:
             out.append(_diag(kb, item_id, "id", "KB403",
-                             f"id {item_id!r} is in a file named {PurePosixPath(at.path).name!r}",
+                             f"id {item_id!r} is in a file named {name!r}",
                              severity="warning", hint=f"rename the file to {item_id}.yaml"))
     return out
 
@@ -219,16 +218,17 @@ def _languages(kb: KnowledgeBase) -> list[Diagnostic]:
 
 def _texts(item: object) -> Iterator[tuple[str, object]]:
     """Every multilingual text of an item, with its field path."""
+    fields = item.__dict__  # pydantic's __getattr__ is slow for names a model lacks
     for name in ("title", "statement", "summary", "label", "definition", "rationale", "description"):
-        value = getattr(item, name, None)
+        value = fields.get(name)
         if value is not None:
             yield name, value
-    for i, rev in enumerate(getattr(item, "revisions", ())):
+    for i, rev in enumerate(fields.get("revisions", ())):
         for name in ("previous", "previous_title", "change", "reason"):
             value = getattr(rev, name)
             if value is not None:
                 yield f"revisions[{i}].{name}", value
-    for i, link in enumerate(getattr(item, "links", ())):
+    for i, link in enumerate(fields.get("links", ())):
         if link.note is not None:
             yield f"links[{i}].note", link.note
 

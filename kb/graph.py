@@ -25,20 +25,27 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from .bulk import gc_paused
 from .model import KnowledgeBase
 from .score import Standing
 
 
 def build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None = None) -> nx.MultiDiGraph:
     """One directed multigraph of the whole KB, built in one pass."""
+    with gc_paused():
+        return _build_graph(kb, standings)
+
+
+def _build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph(title=kb.text(kb.config.title))
     text = kb.text
+    nodes: list[tuple[str, dict]] = []
     for c in kb.constructs.values():
-        g.add_node(c.id, type="construct", label=text(c.label), kind=c.kind)
+        nodes.append((c.id, {"type": "construct", "label": text(c.label), "kind": c.kind}))
     for c in kb.contexts.values():
-        g.add_node(c.id, type="context", label=text(c.label), kind=c.kind, role=c.role or "")
+        nodes.append((c.id, {"type": "context", "label": text(c.label), "kind": c.kind, "role": c.role or ""}))
     for s in kb.sources.values():
-        g.add_node(s.id, type="source", label=s.title, year=s.year, doi=s.doi or "")
+        nodes.append((s.id, {"type": "source", "label": s.title, "year": s.year, "doi": s.doi or ""}))
     for h in kb.hypotheses.values():
         attrs = {"type": "hypothesis", "label": text(h.title), "status": h.status,
                  "proposed": h.proposed.isoformat()}
@@ -46,11 +53,12 @@ def build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None = None)
             st = standings[h.id]
             attrs.update(belief=st.belief, disbelief=st.disbelief, uncertainty=st.uncertainty,
                          probability=st.probability, suggested=st.suggested)
-        g.add_node(h.id, **attrs)
+        nodes.append((h.id, attrs))
     for e in kb.evidence.values():
-        g.add_node(e.id, type="evidence", label=e.id if e.restricted else text(e.title) or e.id,
-                   kind=e.kind, date=e.date.isoformat(), phase=e.phase or "",
-                   illustrative=e.illustrative, restricted=e.restricted)
+        nodes.append((e.id, {"type": "evidence", "label": e.id if e.restricted else text(e.title) or e.id,
+                             "kind": e.kind, "date": e.date.isoformat(), "phase": e.phase or "",
+                             "illustrative": e.illustrative, "restricted": e.restricted}))
+    g.add_nodes_from(nodes)
     edges = []
     for h in kb.hypotheses.values():
         for rel in ("refines", "supersedes", "competes_with"):

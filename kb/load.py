@@ -13,16 +13,15 @@ Layout of a knowledge base::
 
 from __future__ import annotations
 
-import gc
 import os
 import types
 import typing
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .bulk import gc_paused
 from .errors import ConfigError, Diagnostic, NoKnowledgeBase, did_you_mean
 from .model import (
     Config,
@@ -76,32 +75,26 @@ def load_config(root: Path) -> Config:
     raise ConfigError(f"{CONFIG_FILE} cannot be used", diags)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    # The cyclic collector rescans every new object during bulk loading and
-    # triples the time at scale; nothing we build here is garbage.
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+def kb_files(root: Path) -> list[tuple[str, str]]:
+    """Every YAML file of the KB as (folder kind, path relative to the root), sorted.
 
-
-def kb_files(root: Path) -> list[tuple[str, Path]]:
-    """Every YAML file of the KB as (folder kind, path), sorted by path."""
-    found: list[tuple[str, Path]] = []
+    Plain strings rather than Path objects: at 100,000 files pathlib alone
+    costs seconds.
+    """
+    found: list[tuple[str, str]] = []
+    top = str(root)
+    cut = len(top) + 1
     for folder in FOLDERS:
-        base = root / folder
-        if not base.is_dir():
+        base = os.path.join(top, folder)
+        if not os.path.isdir(base):
             continue
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            rel_dir = dirpath[cut:].replace(os.sep, "/")
             for name in filenames:
                 if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
-                    found.append((folder, Path(dirpath) / name))
-    found.sort(key=lambda fp: fp[1].relative_to(root).as_posix())
+                    found.append((folder, f"{rel_dir}/{name}"))
+    found.sort(key=lambda fr: fr[1])
     return found
 
 
@@ -118,11 +111,11 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None) -> tuple[K
     config = load_config(root)
     kb = KnowledgeBase(root=str(root), config=config)
     diags: list[Diagnostic] = []
-    cache = Cache.for_root(root, use_cache)
-    with _gc_paused():
-        for folder, path in kb_files(root):
-            rel = path.relative_to(root).as_posix()
-            raw = path.read_bytes()
+    with gc_paused():
+        cache = Cache.for_root(root, use_cache)
+        for folder, rel in kb_files(root):
+            with open(os.path.join(root, rel), "rb") as handle:
+                raw = handle.read()
             key = cache.key(folder, rel, raw)
             parsed = cache.get(key)
             if parsed is None:
@@ -133,8 +126,8 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None) -> tuple[K
     return kb, diags
 
 
-#: One parsed file: its items as (kind, item, place, field places) and its diagnostics.
-Parsed = tuple[list[tuple[str, Any, Located, dict[str, Located]]], list[Diagnostic]]
+#: One parsed file: its items as (kind, item, place, {field: (line, column)}) and its diagnostics.
+Parsed = tuple[list[tuple[str, Any, Located, dict[str, tuple[int, int]]]], list[Diagnostic]]
 
 
 def parse_file(folder: str, rel: str, raw: bytes) -> Parsed:
@@ -155,8 +148,8 @@ def parse_file(folder: str, rel: str, raw: bytes) -> Parsed:
         line, col = marks.get(prefix, (1, 1))
         n = len(prefix)
         fields = {
-            dotted(path[n:]): Located(rel, pline, pcol)
-            for path, (pline, pcol) in marks.items()
+            dotted(path[n:]): place
+            for path, place in marks.items()
             if len(path) > n and path[:n] == prefix and _tracked(path[n:])
         }
         items.append((attr, entry, Located(rel, line, col), fields))
@@ -170,17 +163,16 @@ def add_parsed(kb: KnowledgeBase, parsed: Parsed) -> list[Diagnostic]:
     for attr, item, at, fields in items:
         if item.id in kb.where:
             first = kb.where[item.id]
-            where = fields.get("id", at)
+            line, column = fields.get("id", (at.line, at.column))
             out.append(Diagnostic(
-                path=where.path, line=where.line, column=where.column, code="KB301", field="id",
+                path=at.path, line=line, column=column, code="KB301", field="id",
                 message=f"duplicate id {item.id!r}, already used in {first.path}:{first.line}",
                 hint="ids must be unique across the whole knowledge base",
             ))
             continue
         getattr(kb, attr)[item.id] = item
         kb.where[item.id] = at
-        for name, place in fields.items():
-            kb.field_where[(item.id, name)] = place
+        kb.field_where[item.id] = fields
     return out
 
 

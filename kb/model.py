@@ -472,8 +472,8 @@ class KnowledgeBase(BaseModel):
     contexts: dict[str, Context] = Field(default_factory=dict)
     sources: dict[str, Source] = Field(default_factory=dict)
     where: dict[str, Located] = Field(default_factory=dict)
-    #: positions of fields inside items: (item id, dotted field path) -> place
-    field_where: dict[tuple[str, str], Located] = Field(default_factory=dict)
+    #: positions of fields inside items: item id -> {dotted field path: (line, column)}
+    field_where: dict[str, dict[str, tuple[int, int]]] = Field(default_factory=dict)
 
     @property
     def milestones(self) -> dict[str, Milestone]:
@@ -488,10 +488,11 @@ class KnowledgeBase(BaseModel):
 
     def locate(self, item_id: str, field: str = "") -> Located:
         """The most precise known place of an item or one of its fields."""
-        if field:
-            probe = field
-            while probe:
-                if (item_id, probe) in self.field_where:
-                    return self.field_where[(item_id, probe)]
-                probe = probe.rpartition(".")[0]
-        return self.where.get(item_id, Located(path="?"))
+        at = self.where.get(item_id, Located(path="?"))
+        fields = self.field_where.get(item_id, {})
+        probe = field
+        while probe:
+            if probe in fields:
+                return Located(at.path, *fields[probe])
+            probe = probe.rpartition(".")[0]
+        return at

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from .bulk import gc_paused
 from .errors import QueryError
 from .model import Evidence, Hypothesis, KnowledgeBase
 from .score import Standing, standings as compute_standings
@@ -52,27 +53,26 @@ def shapes_text() -> str:
     return resources.files("kb").joinpath("shapes.ttl").read_text(encoding="utf-8")
 
 
-class _Terms:
-    """Named nodes by prefix, checked against the vocabulary so a typo fails loudly."""
+class _Terms(dict):
+    """Named nodes by prefixed name (``T["kbv:Hypothesis"]``), made once and kept.
 
-    def __init__(self) -> None:
-        self._cache: dict[str, ox.NamedNode] = {}
+    A dict, so the lookup on the hot path is a plain subscript; an unknown
+    prefix fails at once, and tests check every kbv term against the vocabulary.
+    """
 
-    def __call__(self, curie: str) -> ox.NamedNode:
-        node = self._cache.get(curie)
-        if node is None:
-            prefix, _, local = curie.partition(":")
-            node = self._cache[curie] = ox.NamedNode(PREFIXES[prefix] + local)
+    def __missing__(self, curie: str) -> ox.NamedNode:
+        prefix, _, local = curie.partition(":")
+        node = self[curie] = ox.NamedNode(PREFIXES[prefix] + local)
         return node
 
 
 T = _Terms()
-RDF_TYPE = T("rdf:type")
-XSD_DATE = T("xsd:date")
-XSD_DECIMAL = T("xsd:decimal")
-XSD_INT = T("xsd:integer")
-XSD_BOOL = T("xsd:boolean")
-XSD_YEAR = T("xsd:gYear")
+RDF_TYPE = T["rdf:type"]
+XSD_DATE = T["xsd:date"]
+XSD_DECIMAL = T["xsd:decimal"]
+XSD_INT = T["xsd:integer"]
+XSD_BOOL = T["xsd:boolean"]
+XSD_YEAR = T["xsd:gYear"]
 
 _EVIDENCE_CLASS = {
     "field_observation": "kbv:FieldObservation",
@@ -106,6 +106,7 @@ class Minter:
     def __init__(self, base: str) -> None:
         self.base = base
         self._cache: dict[tuple[str, str], ox.NamedNode] = {}
+        self._agents: dict[str, ox.NamedNode] = {}
 
     def __call__(self, kind: str, key: str) -> ox.NamedNode:
         node = self._cache.get((kind, key))
@@ -118,8 +119,11 @@ class Minter:
         return self(f"hypothesis/{safe_segment(hid)}", f"v{n}")
 
     def agent(self, name: str) -> ox.NamedNode:
-        slug = re.sub(r"[^a-z0-9æøå]+", "-", name.lower()).strip("-") or "unknown"
-        return self("agent", slug)
+        node = self._agents.get(name)
+        if node is None:
+            slug = re.sub(r"[^a-z0-9æøå]+", "-", name.lower()).strip("-") or "unknown"
+            node = self._agents[name] = self("agent", slug)
+        return node
 
 
 def _lit(text: str, lang: str | None = None) -> ox.Literal:
@@ -156,35 +160,45 @@ def source_iri(kb: KnowledgeBase, sid: str, iri: Minter) -> ox.NamedNode:
 
 
 def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> list[ox.Triple]:
-    """Every triple of the KB, sorted (so serialisations are byte-stable)."""
+    """Every triple of the KB, each subject's triples together, in a fixed order.
+
+    The order follows the KB (files sorted by path) and this code, never a
+    hash or a set, so the same KB gives the same triples in the same order
+    and serialisations are byte-stable without sorting a million triples.
+    """
     computed = computed if computed is not None else compute_standings(kb)
+    with gc_paused():
+        return _triples(kb, computed)
+
+
+def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> list[ox.Triple]:
     iri = Minter(kb.config.base_iri)
     lang = kb.config.languages[0]
     out: list[ox.Triple] = []
     add = out.append
 
     def t(s, p: str, o) -> None:
-        add(ox.Triple(s, T(p), o))
+        add(ox.Triple(s, T[p], o))
 
     def texts(s, p: str, value) -> None:
         for literal in _texts(value, lang):
             t(s, p, literal)
 
     root = ox.NamedNode(kb.config.base_iri)
-    t(root, "rdf:type", T("kbv:KnowledgeBase"))
+    t(root, "rdf:type", T["kbv:KnowledgeBase"])
     texts(root, "dcterms:title", kb.config.title)
     texts(root, "dcterms:description", kb.config.description)
 
     scheme = iri("scheme", "constructs")
-    t(scheme, "rdf:type", T("skos:ConceptScheme"))
+    t(scheme, "rdf:type", T["skos:ConceptScheme"])
     texts(scheme, "dcterms:title", {"en": "Constructs", "nb": "Begreper"})
     for c in kb.constructs.values():
         s = iri("construct", c.id)
-        t(s, "rdf:type", T("skos:Concept"))
-        t(s, "rdf:type", T("kbv:Construct"))
+        t(s, "rdf:type", T["skos:Concept"])
+        t(s, "rdf:type", T["kbv:Construct"])
         t(s, "dcterms:identifier", _lit(c.id))
         t(s, "skos:inScheme", scheme)
-        t(s, "kbv:constructKind", T(f"kbv:{c.kind}"))
+        t(s, "kbv:constructKind", T[f"kbv:{c.kind}"])
         texts(s, "skos:prefLabel", c.label)
         texts(s, "skos:definition", c.definition)
         if c.broader:
@@ -192,20 +206,20 @@ def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> l
 
     for c in kb.contexts.values():
         s = iri("context", c.id)
-        t(s, "rdf:type", T("kbv:Context"))
+        t(s, "rdf:type", T["kbv:Context"])
         if c.kind != "other":
-            t(s, "rdf:type", T(_CONTEXT_CLASS[c.kind]))
+            t(s, "rdf:type", T[_CONTEXT_CLASS[c.kind]])
         t(s, "dcterms:identifier", _lit(c.id))
         texts(s, "rdfs:label", c.label)
         texts(s, "dcterms:description", c.description)
         if c.role:
-            t(s, "kbv:role", T(f"kbv:{c.role}"))
+            t(s, "kbv:role", T[f"kbv:{c.role}"])
         if c.part_of:
             t(s, "dcterms:isPartOf", iri("context", c.part_of))
 
     for sid, src in kb.sources.items():
         s = source_iri(kb, sid, iri)
-        t(s, "rdf:type", T("dcterms:BibliographicResource"))
+        t(s, "rdf:type", T["dcterms:BibliographicResource"])
         t(s, "dcterms:identifier", _lit(sid))
         t(s, "dcterms:title", _lit(src.title))
         t(s, "dcterms:issued", ox.Literal(str(src.year), datatype=XSD_YEAR))
@@ -220,33 +234,32 @@ def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> l
 
     for m in kb.config.milestones:
         s = iri("milestone", m.id)
-        t(s, "rdf:type", T("kbv:Milestone"))
+        t(s, "rdf:type", T["kbv:Milestone"])
         t(s, "dcterms:identifier", _lit(m.id))
         t(s, "dcterms:date", _date(m.date))
         texts(s, "rdfs:label", m.label)
     for phase in kb.config.phases:
         s = iri("phase", phase)
-        t(s, "rdf:type", T("kbv:Phase"))
+        t(s, "rdf:type", T["kbv:Phase"])
         t(s, "rdfs:label", _lit(phase))
 
     for h in kb.hypotheses.values():
         _hypothesis(kb, h, iri, t, texts)
 
     model = iri("scoring", "model")
-    t(model, "rdf:type", T("kbv:ScoringModel"))
+    t(model, "rdf:type", T["kbv:ScoringModel"])
     t(model, "kbv:priorWeight", _decimal(kb.config.scoring.prior_weight))
     t(model, "kbv:baseRate", _decimal(kb.config.scoring.base_rate))
-    for name, w in sorted(kb.config.scoring.strength.items()):
-        t(model, "kbv:strengthWeight", iri("scoring", f"strength-{name}"))
-        t(iri("scoring", f"strength-{name}"), "kbv:weight", _decimal(w))
-        t(iri("scoring", f"strength-{name}"), "rdfs:label", _lit(name))
-    for name, w in sorted(kb.config.scoring.kind.items()):
-        t(model, "kbv:kindWeight", iri("scoring", f"kind-{name}"))
-        t(iri("scoring", f"kind-{name}"), "kbv:weight", _decimal(w))
-        t(iri("scoring", f"kind-{name}"), "rdfs:label", _lit(name))
+    weights = [(f"strength-{n}", n, w) for n, w in sorted(kb.config.scoring.strength.items())]
+    weights += [(f"kind-{n}", n, w) for n, w in sorted(kb.config.scoring.kind.items())]
+    for key, _, _ in weights:
+        t(model, "kbv:strengthWeight" if key.startswith("strength-") else "kbv:kindWeight", iri("scoring", key))
+    for key, name, w in weights:
+        t(iri("scoring", key), "kbv:weight", _decimal(w))
+        t(iri("scoring", key), "rdfs:label", _lit(name))
     for hid, st in computed.items():
         s = iri("standing", hid)
-        t(s, "rdf:type", T("kbv:Standing"))
+        t(s, "rdf:type", T["kbv:Standing"])
         t(s, "kbv:derived", ox.Literal("true", datatype=XSD_BOOL))
         t(s, "kbv:standingOf", iri("hypothesis", hid))
         t(s, "kbv:model", model)
@@ -254,16 +267,17 @@ def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> l
         t(s, "kbv:disbelief", _decimal(st.disbelief))
         t(s, "kbv:uncertainty", _decimal(st.uncertainty))
         t(s, "kbv:probability", _decimal(st.probability))
-        t(s, "kbv:suggestedStatus", T(f"kbv:{st.suggested}"))
+        t(s, "kbv:suggestedStatus", T[f"kbv:{st.suggested}"])
 
+    agents: dict[str, ox.NamedNode] = {}
     for e in kb.evidence.values():
-        _evidence(kb, e, iri, t, texts)
+        _evidence(kb, e, iri, t, texts, agents)
+    for name in sorted(agents, key=lambda n: (agents[n].value, n)):
+        t(agents[name], "rdf:type", T["prov:Agent"])
+        t(agents[name], "rdfs:label", _lit(name))
 
-    return sorted(set(out), key=_sort_key)
-
-
-def _sort_key(triple: ox.Triple) -> tuple[str, str, str]:
-    return (triple.subject.value, triple.predicate.value, str(triple.object))
+    # a value listed twice in a file (the same source cited twice) is one triple
+    return list(dict.fromkeys(out))
 
 
 def _citation(src) -> str:
@@ -277,13 +291,13 @@ def _citation(src) -> str:
 
 def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None:
     s = iri("hypothesis", h.id)
-    t(s, "rdf:type", T("kbv:Hypothesis"))
-    t(s, "rdf:type", T("prov:Entity"))
+    t(s, "rdf:type", T["kbv:Hypothesis"])
+    t(s, "rdf:type", T["prov:Entity"])
     t(s, "dcterms:identifier", _lit(h.id))
     texts(s, "dcterms:title", h.title)
     texts(s, "kbv:statement", h.statement)
     texts(s, "kbv:rationale", h.rationale)
-    t(s, "kbv:status", T(f"kbv:{h.status}"))
+    t(s, "kbv:status", T[f"kbv:{h.status}"])
     t(s, "dcterms:created", _date(h.proposed))
     if h.illustrative:
         t(s, "kbv:illustrative", ox.Literal("true", datatype=XSD_BOOL))
@@ -304,13 +318,16 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
     if h.relation:
         t(s, "kbv:relatesFrom", iri("construct", h.relation.from_))
         t(s, "kbv:relatesTo", iri("construct", h.relation.to))
-        t(s, "kbv:effect", T(f"kbv:{h.relation.effect}"))
+        t(s, "kbv:effect", T[f"kbv:{h.relation.effect}"])
     # Versions: v1 is the statement as proposed; each revision makes the next.
     versions = len(h.revisions) + 1
     for n in range(1, versions + 1):
+        t(s, "dcterms:hasVersion", iri.version(h.id, n))
+    t(s, "kbv:currentVersion", iri.version(h.id, versions))
+    for n in range(1, versions + 1):
         v = iri.version(h.id, n)
-        t(v, "rdf:type", T("kbv:HypothesisVersion"))
-        t(v, "rdf:type", T("prov:Entity"))
+        t(v, "rdf:type", T["kbv:HypothesisVersion"])
+        t(v, "rdf:type", T["prov:Entity"])
         t(v, "prov:specializationOf", s)
         t(v, "kbv:versionNumber", ox.Literal(str(n), datatype=XSD_INT))
         if n < versions:
@@ -328,9 +345,7 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
             for eid in rev.because:
                 t(v, "kbv:promptedBy", iri("evidence", eid))
             if rev.previous_status:
-                t(v, "kbv:previousStatus", T(f"kbv:{rev.previous_status}"))
-        t(s, "dcterms:hasVersion", v)
-    t(s, "kbv:currentVersion", iri.version(h.id, versions))
+                t(v, "kbv:previousStatus", T[f"kbv:{rev.previous_status}"])
 
 
 def _link_keys(e: Evidence) -> list[str]:
@@ -353,11 +368,11 @@ def _link_keys(e: Evidence) -> list[str]:
     return out
 
 
-def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts) -> None:
+def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dict[str, ox.NamedNode]) -> None:
     s = iri("evidence", e.id)
-    t(s, "rdf:type", T("kbv:Evidence"))
-    t(s, "rdf:type", T(_EVIDENCE_CLASS[e.kind]))
-    t(s, "rdf:type", T("prov:Entity"))
+    t(s, "rdf:type", T["kbv:Evidence"])
+    t(s, "rdf:type", T[_EVIDENCE_CLASS[e.kind]])
+    t(s, "rdf:type", T["prov:Entity"])
     t(s, "dcterms:identifier", _lit(e.id))
     t(s, "dcterms:date", _date(e.date))
     if e.context:
@@ -373,10 +388,8 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts) -> None:
         texts(s, "dcterms:title", e.title)
         texts(s, "dcterms:description", e.summary)
         for name in e.recorded_by:
-            agent = iri.agent(name)
-            t(s, "prov:wasAttributedTo", agent)
-            t(agent, "rdf:type", T("prov:Agent"))
-            t(agent, "rdfs:label", _lit(name))
+            agents[name] = iri.agent(name)
+            t(s, "prov:wasAttributedTo", agents[name])
     for sid in ([] if e.restricted else e.sources):
         t(s, "dcterms:source", source_iri(kb, sid, iri))
     if e.measurement and not e.restricted:
@@ -388,29 +401,28 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts) -> None:
         t(s, "kbv:instrument", _lit(m.instrument))
         if m.spread is not None:
             t(s, "kbv:spread", _exact(m.spread))
+    for link in e.links:  # direct shortcuts for simple queries
+        h = iri("hypothesis", link.hypothesis)
+        t(s, f"kbv:{link.stance}", h)
+        t(s, _CITO[link.stance], h)
     for key, link in zip(_link_keys(e), e.links):
         node = iri("link", key)
         h = iri("hypothesis", link.hypothesis)
-        t(node, "rdf:type", T("kbv:EvidenceLink"))
+        t(node, "rdf:type", T["kbv:EvidenceLink"])
         t(node, "kbv:evidence", s)
         t(node, "kbv:hypothesis", h)
-        t(node, "kbv:stance", T(_STANCE_VALUE[link.stance]))
-        t(node, "kbv:strength", T(f"kbv:{link.strength}"))
+        t(node, "kbv:stance", T[_STANCE_VALUE[link.stance]])
+        t(node, "kbv:strength", T[f"kbv:{link.strength}"])
         t(node, "dcterms:date", _date(link.date or e.date))
         # the judge: who made the link, else (unless restricted) who recorded the evidence
         judges = [link.by] if link.by else ([] if e.restricted else e.recorded_by)
         for judge in judges:
-            agent = iri.agent(judge)
-            t(node, "prov:wasAttributedTo", agent)
-            t(agent, "rdf:type", T("prov:Agent"))
-            t(agent, "rdfs:label", _lit(judge))
+            agents[judge] = iri.agent(judge)
+            t(node, "prov:wasAttributedTo", agents[judge])
         if link.note is not None and not e.restricted:
             texts(node, "rdfs:comment", link.note)
         for cid in link.scope:
             t(node, "kbv:scope", iri("context", cid))
-        # direct shortcuts for simple queries
-        t(s, f"kbv:{link.stance}", h)
-        t(s, _CITO[link.stance], h)
 
 
 # --- serialising ----------------------------------------------------------------------

@@ -74,7 +74,7 @@ def _hypothesis(kb: KnowledgeBase, hid: str, explain: bool, context: str | None)
         "standing": {"belief": st.belief, "disbelief": st.disbelief, "uncertainty": st.uncertainty,
                      "probability": st.probability, "suggested": st.suggested,
                      "r": st.positive, "s": st.negative, "context": context},
-        "evidence": [{**c.__dict__, "counted": c.counted} for c in st.contributions],
+        "evidence": [{**c._asdict(), "counted": c.counted} for c in st.contributions],
         "lineage": lin,
     }
     if explain:

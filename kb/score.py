@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from .bulk import gc_paused
 from .errors import Diagnostic
 from .model import Evidence, KnowledgeBase, Link, Scoring
 
@@ -35,8 +37,7 @@ DECISIVE_RATIO = 2.0
 MAX_UNCERTAINTY = 0.5
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     """One link's part in a standing."""
 
     evidence: str
@@ -193,8 +194,12 @@ def _applies(e: Evidence, link: Link, inside: set[str]) -> bool:
 
 
 def standing_from(hypothesis: str, contribs: list[Contribution], scoring: Scoring) -> Standing:
-    r = sum(c.counted for c in contribs if c.stance == "supports")
-    s = sum(c.counted for c in contribs if c.stance == "contradicts")
+    r = s = 0.0
+    for c in contribs:
+        if c.stance == "supports":
+            r += c.strength_weight * c.kind_weight * c.share
+        elif c.stance == "contradicts":
+            s += c.strength_weight * c.kind_weight * c.share
     b, d, u, p = opinion(r, s, scoring.prior_weight, scoring.base_rate)
     ordered = tuple(sorted(contribs, key=lambda c: (c.date, c.evidence, c.judge)))
     return Standing(hypothesis, b, d, u, p, r, s, scoring.prior_weight, scoring.base_rate, ordered)
@@ -202,8 +207,9 @@ def standing_from(hypothesis: str, contribs: list[Contribution], scoring: Scorin
 
 def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standing]:
     """Every hypothesis's standing (in one context, if given), in KB order."""
-    by_h = contributions(kb, context)
-    return {hid: standing_from(hid, by_h.get(hid, []), kb.config.scoring) for hid in kb.hypotheses}
+    with gc_paused():
+        by_h = contributions(kb, context)
+        return {hid: standing_from(hid, by_h.get(hid, []), kb.config.scoring) for hid in kb.hypotheses}
 
 
 def trajectory(kb: KnowledgeBase, hypothesis: str, dates: list[dt.date]) -> list[tuple[dt.date, Standing]]:
@@ -216,7 +222,7 @@ def trajectory(kb: KnowledgeBase, hypothesis: str, dates: list[dt.date]) -> list
         judges: dict[str, int] = defaultdict(int)
         for c in known:
             judges[c.evidence] += 1
-        known = [replace(c, share=1.0 / judges[c.evidence]) for c in known]
+        known = [c._replace(share=1.0 / judges[c.evidence]) for c in known]
         out.append((day, standing_from(hypothesis, known, kb.config.scoring)))
     return out
 
