@@ -98,8 +98,11 @@ class Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             with open(tmp, "wb") as handle:
-                pickle.dump({"code": _code_fingerprint(), "entries": self._new}, handle,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+                # no memo: the entries hold no cycles, and at 100,000 files the
+                # memo of every object pickled would cost hundreds of megabytes
+                pickler.fast = True
+                pickler.dump({"code": _code_fingerprint(), "entries": self._new})
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only home or a full disk only costs speed
