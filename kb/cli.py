@@ -506,11 +506,11 @@ def query(ws: Workspace, query: str, fmt: str, allow_service: bool, as_of: str |
     skos, owl and xsd are predeclared. SPARQL Update is refused, and so is a
     SERVICE clause unless --allow-service is given.
     """
-    from .rdf import load_store, run_query, triples
+    from .rdf import iter_triples, load_store, run_query
 
     text = _query_text(ws, query)
     kb = ws.load_clean(as_of)
-    result = run_query(load_store(triples(kb)), text, allow_service)
+    result = run_query(load_store(iter_triples(kb)), text, allow_service)
     click.echo(format_result(result, fmt), nl=False)
 
 

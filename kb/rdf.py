@@ -166,12 +166,18 @@ def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> l
     hash or a set, so the same KB gives the same triples in the same order
     and serialisations are byte-stable without sorting a million triples.
     """
+    return list(iter_triples(kb, computed))
+
+
+def iter_triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> Iterator[ox.Triple]:
+    """The triples of :func:`triples`, one item at a time, so a serialiser or a
+    store can take them without the whole list ever being in memory."""
     computed = computed if computed is not None else compute_standings(kb)
     with gc_paused():
-        return _triples(kb, computed)
+        yield from _triples(kb, computed)
 
 
-def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> list[ox.Triple]:
+def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> Iterator[ox.Triple]:
     iri = Minter(kb.config.base_iri)
     lang = kb.config.languages[0]
     out: list[ox.Triple] = []
@@ -223,7 +229,7 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> list[ox.Triple
         t(s, "dcterms:identifier", _lit(sid))
         t(s, "dcterms:title", _lit(src.title))
         t(s, "dcterms:issued", ox.Literal(str(src.year), datatype=XSD_YEAR))
-        for author in src.authors:
+        for author in dict.fromkeys(src.authors):
             t(s, "dcterms:creator", _lit(author))
         if src.container:
             t(s, "dcterms:bibliographicCitation", _lit(_citation(src)))
@@ -243,8 +249,12 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> list[ox.Triple
         t(s, "rdf:type", T["kbv:Phase"])
         t(s, "rdfs:label", _lit(phase))
 
+    yield from out
+    out.clear()
     for h in kb.hypotheses.values():
         _hypothesis(kb, h, iri, t, texts)
+        yield from out
+        out.clear()
 
     model = iri("scoring", "model")
     t(model, "rdf:type", T["kbv:ScoringModel"])
@@ -270,14 +280,19 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> list[ox.Triple
         t(s, "kbv:suggestedStatus", T[f"kbv:{st.suggested}"])
 
     agents: dict[str, ox.NamedNode] = {}
+    yield from out
+    out.clear()
     for e in kb.evidence.values():
         _evidence(kb, e, iri, t, texts, agents)
+        yield from out
+        out.clear()
+    typed: set[str] = set()  # two spellings of one name share an agent IRI
     for name in sorted(agents, key=lambda n: (agents[n].value, n)):
-        t(agents[name], "rdf:type", T["prov:Agent"])
+        if agents[name].value not in typed:
+            typed.add(agents[name].value)
+            t(agents[name], "rdf:type", T["prov:Agent"])
         t(agents[name], "rdfs:label", _lit(name))
-
-    # a value listed twice in a file (the same source cited twice) is one triple
-    return list(dict.fromkeys(out))
+    yield from out
 
 
 def _citation(src) -> str:
@@ -301,19 +316,19 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
     t(s, "dcterms:created", _date(h.proposed))
     if h.illustrative:
         t(s, "kbv:illustrative", ox.Literal("true", datatype=XSD_BOOL))
-    for author in h.authors:
+    for author in dict.fromkeys(h.authors):
         t(s, "dcterms:creator", _lit(author))
-    for sid in h.derived_from:
+    for sid in dict.fromkeys(h.derived_from):
         t(s, "prov:wasDerivedFrom", source_iri(kb, sid, iri))
         t(s, "kbv:derivedFrom", source_iri(kb, sid, iri))
-    for other in h.refines:
+    for other in dict.fromkeys(h.refines):
         t(s, "kbv:refines", iri("hypothesis", other))
-    for other in h.supersedes:
+    for other in dict.fromkeys(h.supersedes):
         t(s, "kbv:supersedes", iri("hypothesis", other))
         t(s, "dcterms:replaces", iri("hypothesis", other))
-    for other in h.competes_with:
+    for other in dict.fromkeys(h.competes_with):
         t(s, "kbv:competesWith", iri("hypothesis", other))
-    for tag in h.tags:
+    for tag in dict.fromkeys(h.tags):
         t(s, "kbv:tag", _lit(tag))
     if h.relation:
         t(s, "kbv:relatesFrom", iri("construct", h.relation.from_))
@@ -342,7 +357,7 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
             t(v, "prov:wasRevisionOf", iri.version(h.id, n - 1))
             texts(v, "kbv:change", rev.change)
             texts(v, "kbv:reason", rev.reason)
-            for eid in rev.because:
+            for eid in dict.fromkeys(rev.because):
                 t(v, "kbv:promptedBy", iri("evidence", eid))
             if rev.previous_status:
                 t(v, "kbv:previousStatus", T[f"kbv:{rev.previous_status}"])
@@ -387,10 +402,10 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
     else:
         texts(s, "dcterms:title", e.title)
         texts(s, "dcterms:description", e.summary)
-        for name in e.recorded_by:
+        for name in dict.fromkeys(e.recorded_by):
             agents[name] = iri.agent(name)
             t(s, "prov:wasAttributedTo", agents[name])
-    for sid in ([] if e.restricted else e.sources):
+    for sid in ([] if e.restricted else dict.fromkeys(e.sources)):
         t(s, "dcterms:source", source_iri(kb, sid, iri))
     if e.measurement and not e.restricted:
         m = e.measurement
@@ -401,10 +416,11 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
         t(s, "kbv:instrument", _lit(m.instrument))
         if m.spread is not None:
             t(s, "kbv:spread", _exact(m.spread))
-    for link in e.links:  # direct shortcuts for simple queries
-        h = iri("hypothesis", link.hypothesis)
-        t(s, f"kbv:{link.stance}", h)
-        t(s, _CITO[link.stance], h)
+    # direct shortcuts for simple queries (two judges agreeing make one shortcut)
+    for stance, hid in dict.fromkeys((link.stance, link.hypothesis) for link in e.links):
+        h = iri("hypothesis", hid)
+        t(s, f"kbv:{stance}", h)
+        t(s, _CITO[stance], h)
     for key, link in zip(_link_keys(e), e.links):
         node = iri("link", key)
         h = iri("hypothesis", link.hypothesis)
@@ -416,12 +432,12 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
         t(node, "dcterms:date", _date(link.date or e.date))
         # the judge: who made the link, else (unless restricted) who recorded the evidence
         judges = [link.by] if link.by else ([] if e.restricted else e.recorded_by)
-        for judge in judges:
+        for judge in dict.fromkeys(judges):
             agents[judge] = iri.agent(judge)
             t(node, "prov:wasAttributedTo", agents[judge])
         if link.note is not None and not e.restricted:
             texts(node, "rdfs:comment", link.note)
-        for cid in link.scope:
+        for cid in dict.fromkeys(link.scope):
             t(node, "kbv:scope", iri("context", cid))
 
 
@@ -430,7 +446,7 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
 
 def serialize(kb: KnowledgeBase, fmt: str = "ttl", computed: dict[str, Standing] | None = None) -> str:
     """The KB as Turtle ('ttl'), JSON-LD ('jsonld') or N-Triples ('nt')."""
-    return serialize_triples(triples(kb, computed), fmt)
+    return serialize_triples(iter_triples(kb, computed), fmt)
 
 
 def serialize_triples(items: Iterable[ox.Triple], fmt: str) -> str:
