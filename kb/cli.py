@@ -528,7 +528,7 @@ def format_result(result: Any, fmt: str) -> str:
     """A query result as text in the asked format."""
     import pyoxigraph as ox
 
-    from .rdf import PREFIXES, serialize_triples, solutions_table
+    from .rdf import serialize_triples, solutions_table
 
     if isinstance(result, ox.QueryBoolean):
         if fmt == "json":

@@ -56,7 +56,6 @@ def hypotheses_index_view(site: Site) -> IndexView:
 
 def hypotheses_index_page(v: IndexView, r: Render) -> str:
     out = Out("hypotheses/index.md", r)
-    w = out.w
     out.title(out.w('hypotheses'))
     out.illustrative_notice(v.illustrative)
     out.hypothesis_rows(v.rows)
@@ -116,7 +115,7 @@ class HypothesisView:
 
 
 def hypothesis_view(site: Site, hid: str) -> HypothesisView:
-    kb, h, st = site.kb, site.kb.hypotheses[hid], site.standings[hid]
+    h, st = site.kb.hypotheses[hid], site.standings[hid]
     path = site.paths[hid]
     titles = site.languages(h.title)
     groups = []
@@ -466,7 +465,7 @@ def construct_view(site: Site, cid: str) -> ConstructView:
     path = site.paths[cid]
     rows = []
     chart = Flowchart(site, path)
-    me = chart.construct(cid)
+    chart.construct(cid)  # the construct itself first, so it leads the diagram
     for hid in site.relating.get(cid, []):
         rel = kb.hypotheses[hid].relation
         a, b = site.named(rel.from_), site.named(rel.to)
@@ -669,8 +668,6 @@ def _measure_chart(scale: str, rows: list[MeasureRow], phases: tuple[str, str]) 
 
 
 def _scale_range(scale: str) -> tuple[float, float] | None:
-    import re
-
     m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*[-–]\s*(-?\d+(?:\.\d+)?)\s*", scale)
     if not m:
         return None
