@@ -163,6 +163,12 @@ def read_yaml(raw: bytes, relpath: str) -> tuple[Any, Marks, list[Diagnostic]]:
                 hint=p.hint,
             )
         ]
+    finally:
+        # PyYAML's constructor remembers every node it built until a document
+        # is finished, which we never tell it: forget them, or every file ever
+        # read would stay in memory.
+        _constructor.constructed_objects.clear()
+        _constructor.recursive_objects.clear()
     return data, marks, []
 
 
@@ -196,6 +202,8 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
                 dotted(path),
                 hint=_TAG_HINT,
             )
+        if node.tag == _STR:
+            return node.value  # most scalars are text: no need for the constructor
         try:
             return _constructor.construct_object(node)
         except ValueError:  # shaped like a date but none, such as 2021-13-45: the model says so
