@@ -63,13 +63,13 @@ class Cache:
                 self._old = {}
 
     @classmethod
-    def for_root(cls, root: Path, enabled: bool | None = None) -> "Cache":
+    def for_root(cls, root: Path, enabled: bool | None = None, scope: str = "") -> "Cache":
         if enabled is None:
             enabled = os.environ.get("KB_NO_CACHE", "") in ("", "0")
         if not enabled:
             return cls(None)
         name = hashlib.blake2b(str(root.resolve()).encode(), digest_size=12).hexdigest()
-        return cls(cache_dir() / f"{name}.pickle")
+        return cls(cache_dir() / f"{name}{'-' + scope if scope else ''}.pickle")
 
     def key(self, folder: str, rel: str, raw: bytes) -> bytes:
         h = hashlib.blake2b(_code_fingerprint(), digest_size=20)

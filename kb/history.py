@@ -21,11 +21,11 @@ import re
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import ConfigError, Diagnostic, HistoryError, errors_in
-from .load import CONFIG_FILE, FOLDERS, YAML_SUFFIXES, add_parsed, parse_file, validate
+from .load import CONFIG_FILE, FOLDERS, YAML_SUFFIXES, add_files, parse_file, validate
 from .model import Config, KnowledgeBase
 from .score import standings
 from .yamlread import read_yaml
@@ -131,24 +131,17 @@ def load_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, list[Diagnostic
         raise HistoryError(f"there is no knowledge base at {rev!r} (no {repo.path(CONFIG_FILE)} in that commit)")
     blobs = repo.read_blobs(files.values())
     kb = _kb_from_blobs(root, files, blobs, rev)
-    diags: list[Diagnostic] = []
-    from .cache import Cache
-
-    cache = Cache.for_root(root)
-    for rel in sorted(files):
-        folder = rel.split("/", 1)[0]
-        if rel == CONFIG_FILE or folder not in FOLDERS or not rel.endswith(YAML_SUFFIXES) \
-                or PurePosixPath(rel).name.startswith("."):
-            continue
-        raw = blobs[files[rel]]
-        key = cache.key(folder, rel, raw)
-        parsed = cache.get(key)
-        if parsed is None:
-            parsed = parse_file(folder, rel, raw)
-            cache.put(key, parsed)
-        diags += add_parsed(kb, parsed)
-    cache.save()
+    chosen = [(rel.split("/", 1)[0], rel, blobs[files[rel]]) for rel in sorted(files)
+              if _kb_file(rel)]
+    diags = add_files(kb, chosen, cache_scope="history")
     return kb, sorted(set(diags + check(kb))), f"{rev} ({commit[:10]})"
+
+
+def _kb_file(rel: str) -> bool:
+    """Is this path one of the KB's item files (as :func:`kb.load.kb_files` would list it)?"""
+    folder = rel.split("/", 1)[0]
+    return (rel != CONFIG_FILE and folder in FOLDERS and rel.endswith(YAML_SUFFIXES)
+            and not any(part.startswith(".") for part in rel.split("/")[1:]))
 
 
 def _kb_from_blobs(root: Path, files: dict[str, str], blobs: dict[str, bytes], rev: str) -> KnowledgeBase:

@@ -17,7 +17,7 @@ import os
 import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -105,17 +105,30 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None) -> tuple[K
     (see :mod:`kb.cache`); every file is still read, so a changed file is
     always parsed again.
     """
-    from .cache import Cache
-
     root = Path(root)
-    config = load_config(root)
-    kb = KnowledgeBase(root=str(root), config=config)
-    diags: list[Diagnostic] = []
-    with gc_paused():
-        cache = Cache.for_root(root, use_cache)
+    kb = KnowledgeBase(root=str(root), config=load_config(root))
+
+    def files() -> Iterator[tuple[str, str, bytes]]:
         for folder, rel in kb_files(root):
             with open(os.path.join(root, rel), "rb") as handle:
-                raw = handle.read()
+                yield folder, rel, handle.read()
+
+    return kb, add_files(kb, files(), use_cache)
+
+
+def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_cache: bool | None = None,
+              cache_scope: str = "") -> list[Diagnostic]:
+    """Parse (or take from the cache) each (folder, path, bytes) and add its items to ``kb``.
+
+    ``cache_scope`` keeps a separate cache file, so that reading old
+    revisions (kb diff) does not evict the working tree's entries.
+    """
+    from .cache import Cache
+
+    diags: list[Diagnostic] = []
+    with gc_paused():
+        cache = Cache.for_root(Path(kb.root), use_cache, cache_scope)
+        for folder, rel, raw in files:
             key = cache.key(folder, rel, raw)
             parsed = cache.get(key)
             if parsed is None:
@@ -123,7 +136,7 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None) -> tuple[K
                 cache.put(key, parsed)
             diags.extend(add_parsed(kb, parsed))
         cache.save()
-    return kb, diags
+    return diags
 
 
 #: One parsed file: its items as (kind, item, place, {field: (line, column)}) and its diagnostics.
