@@ -10,6 +10,11 @@ The cache lives outside the knowledge base (``$KB_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/kb``, else ``~/.cache/kb``), one file per knowledge base,
 so ``kb check`` never writes into the repository. ``KB_NO_CACHE=1`` turns it
 off. A cache file that cannot be read is ignored and rebuilt.
+
+Beside it, :class:`Verdict` keeps the outcome of the last ``kb check``
+(diagnostics and counts) under one key made of every file's path and bytes
+and the whole of kb's code: when nothing changed, ``kb check`` only reads
+and hashes the files and prints the stored outcome.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import os
 import pickle
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from . import __version__
 
@@ -34,6 +39,52 @@ def _code_fingerprint() -> bytes:
     for name in _CODE:
         h.update((here / name).read_bytes())
     return h.digest()
+
+
+@lru_cache(maxsize=1)
+def _all_code_fingerprint() -> bytes:
+    """kb's version plus every module's bytes: any of them may change a check's outcome."""
+    h = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.digest()
+
+
+def _cache_path(root: Path, enabled: bool | None, scope: str) -> Path | None:
+    if enabled is None:
+        enabled = os.environ.get("KB_NO_CACHE", "") in ("", "0")
+    if not enabled:
+        return None
+    name = hashlib.blake2b(str(root.resolve()).encode(), digest_size=12).hexdigest()
+    return cache_dir() / f"{name}{'-' + scope if scope else ''}.pickle"
+
+
+def _write_atomically(path: Path, value: Any) -> None:
+    """Pickle ``value`` to ``path`` through a temporary file; never fail the run."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
+            # no memo: the entries hold no cycles, and at 100,000 files the
+            # memo of every object pickled would cost hundreds of megabytes
+            pickler.fast = True
+            pickler.dump(value)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home or a full disk only costs speed
+
+
+def _read(path: Path | None) -> Any:
+    """A pickled cache file, or None when it is missing or cannot be read."""
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError,
+            ImportError, TypeError, ValueError, IndexError):
+        return None
 
 
 def cache_dir() -> Path:
@@ -52,24 +103,13 @@ class Cache:
         self._old: dict[bytes, Any] = {}
         self._new: dict[bytes, Any] = {}
         self._dirty = False
-        if path is not None:
-            try:
-                with open(path, "rb") as handle:
-                    stored = pickle.load(handle)
-                if stored.get("code") == _code_fingerprint():
-                    self._old = stored["entries"]
-            except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError,
-                    ImportError, TypeError, ValueError):
-                self._old = {}
+        stored = _read(path)
+        if isinstance(stored, dict) and stored.get("code") == _code_fingerprint():
+            self._old = stored.get("entries") or {}
 
     @classmethod
     def for_root(cls, root: Path, enabled: bool | None = None, scope: str = "") -> "Cache":
-        if enabled is None:
-            enabled = os.environ.get("KB_NO_CACHE", "") in ("", "0")
-        if not enabled:
-            return cls(None)
-        name = hashlib.blake2b(str(root.resolve()).encode(), digest_size=12).hexdigest()
-        return cls(cache_dir() / f"{name}{'-' + scope if scope else ''}.pickle")
+        return cls(_cache_path(root, enabled, scope))
 
     def key(self, folder: str, rel: str, raw: bytes) -> bytes:
         h = hashlib.blake2b(_code_fingerprint(), digest_size=20)
@@ -94,15 +134,34 @@ class Cache:
         """Keep the entries of this run only; write atomically, never fail the run."""
         if self.path is None or (not self._dirty and len(self._new) == len(self._old)):
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(tmp, "wb") as handle:
-                pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-                # no memo: the entries hold no cycles, and at 100,000 files the
-                # memo of every object pickled would cost hundreds of megabytes
-                pickler.fast = True
-                pickler.dump({"code": _code_fingerprint(), "entries": self._new})
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only home or a full disk only costs speed
+        _write_atomically(self.path, {"code": _code_fingerprint(), "entries": self._new})
+
+
+class Verdict:
+    """The outcome of the last check of exactly these files with exactly this code."""
+
+    def __init__(self, path: Path | None, key: bytes) -> None:
+        self.path = path
+        self.key = key
+
+    @classmethod
+    def for_files(cls, root: Path, config: bytes, files: Iterable[tuple[str, str, bytes]],
+                  enabled: bool | None = None) -> "Verdict":
+        """The verdict slot for kb.yaml's bytes and these (folder, path, bytes), in order."""
+        h = hashlib.blake2b(_all_code_fingerprint(), digest_size=20)
+        h.update(len(config).to_bytes(8, "little") + config)
+        for folder, rel, raw in files:
+            # lengths first, so that no two different lists of files can hash the same stream
+            name = f"{folder}\0{rel}".encode()
+            h.update(len(name).to_bytes(8, "little") + name + len(raw).to_bytes(8, "little") + raw)
+        return cls(_cache_path(root, enabled, "verdict"), h.digest())
+
+    def get(self) -> Any:
+        stored = _read(self.path)
+        if isinstance(stored, dict) and stored.get("key") == self.key:
+            return stored.get("value")
+        return None
+
+    def put(self, value: Any) -> None:
+        if self.path is not None:
+            _write_atomically(self.path, {"key": self.key, "value": value})

@@ -40,17 +40,17 @@ class Workspace:
     @property
     def root(self) -> Path:
         if self._root is None:
-            from .load import find_root
+            from .files import find_root
 
             self._root = find_root(self.start)
         return self._root
 
-    def load(self):
-        """Load and check the KB: (kb, diagnostics)."""
+    def load(self, files=None):
+        """Load and check the KB: (kb, diagnostics); ``files`` as read by kb.files.read_files."""
         from .check import check
         from .load import load
 
-        kb, diags = load(self.root)
+        kb, diags = load(self.root, files=files)
         return kb, sorted(set(diags + check(kb)))
 
     def load_clean(self, as_of: str | None = None):
@@ -160,14 +160,16 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
     """Check every file of the knowledge base; report all problems at once.
 
     Reads kb.yaml, hypotheses/, evidence/ and registry/, validates each file
-    against the model and the references across files, and never writes
-    anything. Prints one line per problem (file:line:column: severity code
-    field: message) and a one-line summary.
+    against the model and the references across files, and writes nothing
+    into the knowledge base. Prints one line per problem (file:line:column:
+    severity code field: message) and a one-line summary. Parsed files and
+    the last outcome are cached by content outside the KB (KB_CACHE_DIR,
+    default ~/.cache/kb; KB_NO_CACHE=1 turns it off): with nothing changed,
+    a check only reads and hashes the files.
     """
-    kb, diags = _checked(ws)
+    diags, counts = _verdict(ws)
     problems = errors.errors_in(diags)
     warnings = [d for d in diags if d.severity == "warning"]
-    counts = _counts(kb)
     if fmt == "json":
         click.echo(json.dumps({"ok": not problems, "counts": counts,
                                "diagnostics": [d.as_dict() for d in diags]},
@@ -186,9 +188,30 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
         sys.exit(EXIT_PROBLEMS)
 
 
-def _checked(ws: Workspace) -> tuple[Any, list[Diagnostic]]:
+def _verdict(ws: Workspace) -> tuple[list[Diagnostic], dict[str, int]]:
+    """The diagnostics and counts of a check: stored ones if no file and no code changed since."""
+    from .cache import Verdict
+    from .files import CONFIG_FILE, read_files
+
+    try:
+        config = (ws.root / CONFIG_FILE).read_bytes()
+    except OSError as exc:
+        raise KbError(f"cannot read {CONFIG_FILE}: {exc.strerror}") from exc
+    files = read_files(ws.root)
+    verdict = Verdict.for_files(ws.root, config, files)
+    stored = verdict.get()
+    if stored is not None:
+        return stored
+    kb, diags = _checked(ws, files)
+    counts = _counts(kb)
+    del kb, files
+    verdict.put((diags, counts))
+    return diags, counts
+
+
+def _checked(ws: Workspace, files: Any = None) -> tuple[Any, list[Diagnostic]]:
     """Load, check, and add the evidence-versus-declared-status warnings."""
-    kb, diags = ws.load()
+    kb, diags = ws.load(files)
     if not errors.errors_in(diags):
         from .score import status_warnings
 

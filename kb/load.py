@@ -22,7 +22,8 @@ from typing import Any, Iterable, Iterator
 from pydantic import BaseModel, ValidationError
 
 from .bulk import gc_paused
-from .errors import ConfigError, Diagnostic, NoKnowledgeBase, did_you_mean
+from .errors import ConfigError, Diagnostic, did_you_mean
+from .files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, kb_files  # noqa: F401 (find_root: kb.load is where callers look)
 from .model import (
     Config,
     Evidence,
@@ -33,13 +34,11 @@ from .model import (
 )
 from .yamlread import Marks, dotted, read_yaml
 
-CONFIG_FILE = "kb.yaml"
 FOLDERS: dict[str, type[BaseModel]] = {
     "hypotheses": Hypothesis,
     "evidence": Evidence,
     "registry": Registry,
 }
-YAML_SUFFIXES = (".yaml", ".yml")
 
 #: Fields whose positions later checks need (references and dates).
 _TRACKED = frozenset(
@@ -50,18 +49,6 @@ _TRACKED = frozenset(
         "status", "title", "statement", "label", "summary", "kind", "measurement",
     }
 )
-
-
-def find_root(start: str | os.PathLike[str]) -> Path:
-    """The nearest directory at or above ``start`` holding kb.yaml, like git."""
-    here = Path(start).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / CONFIG_FILE).is_file():
-            return candidate
-    raise NoKnowledgeBase(
-        f"no knowledge base found: no {CONFIG_FILE} in {here} or any parent directory"
-        " (run 'kb init DIR' to create one, or 'kb -C DIR' to point at one)"
-    )
 
 
 def load_config(root: Path) -> Config:
@@ -75,45 +62,25 @@ def load_config(root: Path) -> Config:
     raise ConfigError(f"{CONFIG_FILE} cannot be used", diags)
 
 
-def kb_files(root: Path) -> list[tuple[str, str]]:
-    """Every YAML file of the KB as (folder kind, path relative to the root), sorted.
-
-    Plain strings rather than Path objects: at 100,000 files pathlib alone
-    costs seconds.
-    """
-    found: list[tuple[str, str]] = []
-    top = str(root)
-    cut = len(top) + 1
-    for folder in FOLDERS:
-        base = os.path.join(top, folder)
-        if not os.path.isdir(base):
-            continue
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            rel_dir = dirpath[cut:].replace(os.sep, "/")
-            for name in filenames:
-                if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
-                    found.append((folder, f"{rel_dir}/{name}"))
-    found.sort(key=lambda fr: fr[1])
-    return found
-
-
-def load(root: str | os.PathLike[str], use_cache: bool | None = None) -> tuple[KnowledgeBase, list[Diagnostic]]:
+def load(root: str | os.PathLike[str], use_cache: bool | None = None,
+         files: Iterable[FileBytes] | None = None) -> tuple[KnowledgeBase, list[Diagnostic]]:
     """Load the knowledge base at ``root`` (its kb.yaml directory).
 
     Files whose bytes are unchanged since the last run come from the cache
     (see :mod:`kb.cache`); every file is still read, so a changed file is
-    always parsed again.
+    always parsed again. ``files`` are the item files already read by the
+    caller (:func:`kb.files.read_files`); by default they are read here, one
+    at a time.
     """
     root = Path(root)
     kb = KnowledgeBase(root=str(root), config=load_config(root))
 
-    def files() -> Iterator[tuple[str, str, bytes]]:
+    def read_one_by_one() -> Iterator[FileBytes]:
         for folder, rel in kb_files(root):
             with open(os.path.join(root, rel), "rb") as handle:
                 yield folder, rel, handle.read()
 
-    return kb, add_files(kb, files(), use_cache)
+    return kb, add_files(kb, read_one_by_one() if files is None else files, use_cache)
 
 
 def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_cache: bool | None = None,

@@ -61,3 +61,70 @@ def test_cache_can_be_switched_off(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_NO_CACHE", "1")
     load(make(tmp_path / "kb"))
     assert not (tmp_path / "own-cache").exists()
+
+
+# --- the stored outcome of kb check ----------------------------------------------------
+
+
+def kb_check(root: Path, *args: str):
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    return CliRunner().invoke(main, ["-C", str(root), "check", *args])
+
+
+def test_kb_check_with_nothing_changed_prints_the_stored_outcome_without_loading(tmp_path, monkeypatch):
+    import kb.load
+
+    root = make(tmp_path / "kb")
+    (root / "evidence").mkdir()
+    (root / "evidence" / "E01.yaml").write_text(
+        "id: E01\ntitle: T\nkind: document\ndate: 2021-02-01\nsummary: S\n", encoding="utf-8")
+    first = kb_check(root)
+    assert first.exit_code == 0 and "KB401" in first.output
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("kb check loaded the knowledge base although nothing changed")
+
+    monkeypatch.setattr(kb.load, "load", no_loading)
+    again = kb_check(root)
+    assert (again.exit_code, again.output) == (first.exit_code, first.output)
+    # the stored diagnostics keep their file, line and field
+    assert "evidence/E01.yaml:1:5: warning KB401 id:" in again.output
+
+
+def test_kb_check_sees_every_change_to_any_file(tmp_path):
+    root = make(tmp_path / "kb")
+    assert kb_check(root).exit_code == 0
+    h01 = root / "hypotheses" / "H01.yaml"
+    h01.write_text(H.format(title="[broken"), encoding="utf-8")
+    broken = kb_check(root)
+    assert broken.exit_code == 1 and "KB104" in broken.output
+    h01.write_text(H.format(title="Fixed"), encoding="utf-8")
+    assert kb_check(root).exit_code == 0
+    # a new file is seen (here it repeats H01's id)
+    (root / "hypotheses" / "H02.yaml").write_text(H.format(title="Two"), encoding="utf-8")
+    duplicate = kb_check(root)
+    assert duplicate.exit_code == 1 and "KB301" in duplicate.output
+    (root / "hypotheses" / "H02.yaml").unlink()
+    assert kb_check(root).exit_code == 0
+    # and so is a change to kb.yaml alone
+    (root / "evidence").mkdir()
+    (root / "evidence" / "E01.yaml").write_text(
+        "id: E01\ntitle: T\nkind: document\ndate: 2021-02-01\nsummary: S\nphase: start\n"
+        "links:\n  - {hypothesis: H01, stance: supports, strength: weak}\n", encoding="utf-8")
+    (root / "kb.yaml").write_text(CONFIG + "phases: [start, end]\n", encoding="utf-8")
+    assert kb_check(root).exit_code == 0
+    (root / "kb.yaml").write_text(CONFIG + "phases: [begin, end]\n", encoding="utf-8")
+    changed = kb_check(root)
+    assert changed.exit_code == 1 and "phase" in changed.output, changed.output
+
+
+def test_a_corrupt_stored_outcome_is_ignored(tmp_path):
+    root = make(tmp_path / "kb")
+    first = kb_check(root)
+    for f in cache_dir().iterdir():
+        f.write_bytes(b"\x80\x05not a pickle")
+    again = kb_check(root)
+    assert (again.exit_code, again.output) == (first.exit_code, first.output)
