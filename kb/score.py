@@ -61,7 +61,12 @@ class Contribution(NamedTuple):
 
 @dataclass(frozen=True)
 class Standing:
-    """A hypothesis's opinion, with everything needed to explain it."""
+    """A hypothesis's opinion, with everything needed to explain it.
+
+    The counts and the latest date are computed with r and s; the sorted
+    contributions (what ``kb show --explain`` and the hypothesis pages list)
+    only when asked for, since most commands never look at them.
+    """
 
     hypothesis: str
     belief: float
@@ -72,14 +77,23 @@ class Standing:
     negative: float  # s
     prior_weight: float
     base_rate: float
-    contributions: tuple[Contribution, ...] = field(default=())
-
-    def count(self, stance: str) -> int:
-        return sum(1 for c in self.contributions if c.stance == stance)
+    supports: int = 0
+    contradicts: int = 0
+    qualifies: int = 0
+    latest: dt.date | None = None
+    _contributions: tuple[Contribution, ...] | _Contributions | None = field(
+        default=None, compare=False, repr=False)
 
     @property
-    def latest(self) -> dt.date | None:
-        return max((c.date for c in self.contributions), default=None)
+    def contributions(self) -> tuple[Contribution, ...]:
+        """Every link's part, ordered by date, evidence and judge."""
+        found = self._contributions
+        if isinstance(found, _Contributions):
+            return found.of(self.hypothesis)
+        return found or ()
+
+    def count(self, stance: str) -> int:
+        return {"supports": self.supports, "contradicts": self.contradicts, "qualifies": self.qualifies}[stance]
 
     @property
     def suggested(self) -> str:
@@ -195,21 +209,89 @@ def _applies(e: Evidence, link: Link, inside: set[str]) -> bool:
 
 def standing_from(hypothesis: str, contribs: list[Contribution], scoring: Scoring) -> Standing:
     r = s = 0.0
+    counts = {"supports": 0, "contradicts": 0, "qualifies": 0}
     for c in contribs:
+        counts[c.stance] += 1
         if c.stance == "supports":
             r += c.strength_weight * c.kind_weight * c.share
         elif c.stance == "contradicts":
             s += c.strength_weight * c.kind_weight * c.share
     b, d, u, p = opinion(r, s, scoring.prior_weight, scoring.base_rate)
-    ordered = tuple(sorted(contribs, key=lambda c: (c.date, c.evidence, c.judge)))
-    return Standing(hypothesis, b, d, u, p, r, s, scoring.prior_weight, scoring.base_rate, ordered)
+    ordered = tuple(sorted(contribs, key=_in_order))
+    return Standing(hypothesis, b, d, u, p, r, s, scoring.prior_weight, scoring.base_rate,
+                    counts["supports"], counts["contradicts"], counts["qualifies"],
+                    max((c.date for c in contribs), default=None), ordered)
+
+
+def _in_order(c: Contribution) -> tuple:
+    return (c.date, c.evidence, c.judge)
+
+
+class _Contributions:
+    """Every hypothesis's contributions, made on first use for all of them at once."""
+
+    def __init__(self, kb: KnowledgeBase, context: str | None) -> None:
+        self._kb, self._context = kb, context
+        self._by_h: dict[str, tuple[Contribution, ...]] | None = None
+
+    def of(self, hypothesis: str) -> tuple[Contribution, ...]:
+        if self._by_h is None:
+            with gc_paused():
+                self._by_h = {hid: tuple(sorted(found, key=_in_order))
+                              for hid, found in contributions(self._kb, self._context).items()}
+        return self._by_h.get(hypothesis, ())
 
 
 def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standing]:
-    """Every hypothesis's standing (in one context, if given), in KB order."""
+    """Every hypothesis's standing (in one context, if given), in KB order.
+
+    One pass over the links that sums r and s and counts the stances; the
+    same arithmetic, in the same order, as :func:`standing_from` on the
+    hypothesis's contributions.
+    """
+    scoring = kb.config.scoring
+    strength_weights, kind_weights = scoring.strength, scoring.kind
+    inside = _contexts_within(kb, context) if context else None
+    # per hypothesis: [r, s, supports, contradicts, qualifies, latest date]
+    acc: dict[str, list] = {hid: [0.0, 0.0, 0, 0, 0, None] for hid in kb.hypotheses}
     with gc_paused():
-        by_h = contributions(kb, context)
-        return {hid: standing_from(hid, by_h.get(hid, []), kb.config.scoring) for hid in kb.hypotheses}
+        for e in kb.evidence.values():
+            links = e.links
+            if not links:
+                continue
+            if len(links) > 1:
+                judges: dict[str, int] = defaultdict(int)
+                for link in links:
+                    judges[link.hypothesis] += 1
+            kind_weight = kind_weights.get(e.kind, 1.0)
+            for link in links:
+                if inside is not None and not _applies(e, link, inside):
+                    continue
+                a = acc.get(link.hypothesis)
+                if a is None:
+                    continue  # an unknown hypothesis: kb check reports it
+                day = link.date or e.date
+                if a[5] is None or day > a[5]:
+                    a[5] = day
+                stance = link.stance
+                if stance == "qualifies":
+                    a[4] += 1
+                    continue
+                share = 1.0 / (judges[link.hypothesis] if len(links) > 1 else 1)
+                counted = strength_weights.get(link.strength, 1.0) * kind_weight * share
+                if stance == "supports":
+                    a[0] += counted
+                    a[2] += 1
+                else:
+                    a[1] += counted
+                    a[3] += 1
+        lazy = _Contributions(kb, context)
+        out = {}
+        for hid, (r, s, nsup, ncon, nqual, latest) in acc.items():
+            b, d, u, p = opinion(r, s, scoring.prior_weight, scoring.base_rate)
+            out[hid] = Standing(hid, b, d, u, p, r, s, scoring.prior_weight, scoring.base_rate,
+                                nsup, ncon, nqual, latest, lazy)
+        return out
 
 
 def trajectory(kb: KnowledgeBase, hypothesis: str, dates: list[dt.date]) -> list[tuple[dt.date, Standing]]:

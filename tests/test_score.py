@@ -388,3 +388,18 @@ def test_several_revisions_read_back_in_order(make_kb):
         ("Title one", "Statement three", "testing", 2),
         ("Title three", "Statement four", "supported", 3),
     ]
+
+
+@pytest.mark.parametrize("context", [None, "stad", "follo", "stad-arena"])
+def test_the_one_pass_standings_agree_with_their_listed_contributions(kitchen_kb, context):
+    """standings() sums r and s without listing contributions; the listed ones must give the same."""
+    from kb.score import standing_from
+
+    computed = standings(kitchen_kb, context)
+    assert any(st.contributions for st in computed.values())
+    for hid, st in computed.items():
+        again = standing_from(hid, list(st.contributions), kitchen_kb.config.scoring)
+        assert (st.positive, st.negative, st.belief, st.disbelief, st.latest) == \
+            (again.positive, again.negative, again.belief, again.disbelief, again.latest)
+        assert [st.count(k) for k in ("supports", "contradicts", "qualifies")] == \
+            [sum(1 for c in st.contributions if c.stance == k) for k in ("supports", "contradicts", "qualifies")]
