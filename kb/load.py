@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
-from .bulk import gc_paused
+from .bulk import gc_paused, settled
 from .errors import ConfigError, Diagnostic, did_you_mean
 from .files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, kb_files  # noqa: F401 (find_root: kb.load is where callers look)
 from .model import (
@@ -80,7 +80,9 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None,
             with open(os.path.join(root, rel), "rb") as handle:
                 yield folder, rel, handle.read()
 
-    return kb, add_files(kb, read_one_by_one() if files is None else files, use_cache)
+    diags = add_files(kb, read_one_by_one() if files is None else files, use_cache)
+    settled()
+    return kb, diags
 
 
 def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_cache: bool | None = None,
