@@ -29,11 +29,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
 from .sitefmt import inert
@@ -72,6 +74,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if "assets/kb.css" not in config.extra_css:
             config.extra_css.append("assets/kb.css")
         _require_extensions(config)
+        self.generated_html = GeneratedHtml()
+        config.markdown_extensions.append(self.generated_html)
         _anchor_privacy_cache(config, base)
         if not config.nav:
             from .site import nav
@@ -84,6 +88,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
         from .score import standings
         from .site import render_site
+        from .sitekit import item_path
 
         computed = standings(self.kb)
         rdf = rdf_triples(self.kb, computed) if (self.config.downloads or self.config.questions) else None
@@ -92,13 +97,44 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         history = git_history(self.root, self.kb) if self.config.history else None
         pages = render_site(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
                             downloads=[d for d, _ in downloads], queries=queries, history=history)
+        self.own_pages: set[str] = set()
+        self.evidence_pages = {item_path("evidence", eid) for eid in self.kb.evidence}
+        self._full_content = None
         generated = list(pages.items()) + [(d.path, data) for d, data in downloads]
         for path, content in generated:
             if files.get_file_from_path(path) is not None:
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
                 continue
             files.append(File.generated(config, path, content=content))
+            self.own_pages.add(path)
         return files
+
+    def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        # only kb's own pages: hand-written ones may rely on Markdown inside their HTML
+        self.generated_html.active = page.file.src_uri in self.own_pages
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        if self.generated_html.active:
+            # MkDocs finds a page's anchors in raw HTML only where Python-Markdown saw it
+            page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ID_ATTR.findall(html))
+            self.generated_html.active = False
+        return html
+
+    @event_priority(100)  # before the search plugin reads the page
+    def _search_sees_text(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
+        if page.file.src_uri in self.own_pages:
+            self._full_content = page.content
+            page.content = searchable(page.content, keep_tables=page.file.src_uri in self.evidence_pages)
+        return context
+
+    @event_priority(-100)  # after it, before the page is written
+    def _reader_sees_all(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
+        if self._full_content is not None:
+            page.content, self._full_content = self._full_content, None
+        return context
+
+    on_page_context = CombinedEvent(_search_sees_text, _reader_sees_all)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         for name in _WATCHED:
@@ -224,6 +260,77 @@ def _leading_comment(text: str) -> str:
             continue
         lines.append(stripped.lstrip("#").strip())
     return "\n".join(lines).strip()
+
+
+# --- kb's pages through Python-Markdown, quickly ----------------------------------------
+
+_ID_ATTR = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
+_BLOCK_START = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)[\s>/]")
+
+
+class GeneratedHtml(Extension):
+    """Hands the HTML blocks of kb's generated pages straight to the output.
+
+    kb prints lists, tables and texts as HTML blocks, each ending at a blank
+    line, with everything in them already escaped. Python-Markdown would
+    parse each block with ``html.parser`` twice (its own raw-HTML pass and
+    MkDocs' search for anchors) only to copy it out unchanged: most of a
+    site build's time. This preprocessor puts those blocks in Markdown's own
+    stash first, exactly where its raw-HTML pass would have put them, so
+    the output is the same; headings, notices and diagrams are still
+    Markdown. Active only while the plugin renders one of its own pages.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.active = False
+
+    def extendMarkdown(self, md: Any) -> None:  # noqa: N802 (Python-Markdown's name)
+        md.preprocessors.register(_StashBlocks(md, self), "kb_generated_html", 25)
+
+
+class _StashBlocks(Preprocessor):
+    def __init__(self, md: Any, ext: GeneratedHtml) -> None:
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not self.ext.active:
+            return lines
+        out: list[str] = []
+        block: list[str] = []
+        fence = False
+        for line in lines:
+            if block:
+                if line.strip():
+                    block.append(line)
+                    continue
+                out.append(self.md.htmlStash.store("\n".join(block) + "\n"))
+                block = []
+            elif not fence and (m := _BLOCK_START.match(line)) and self.md.is_block_level(m.group(1)) \
+                    and (not out or not out[-1].strip()):
+                block = [line]
+                continue
+            if line.startswith("```"):
+                fence = not fence
+            out.append(line)
+        if block:
+            out.append(self.md.htmlStash.store("\n".join(block) + "\n"))
+        return out
+
+
+#: What the search index skips on kb's pages: diagrams (their source is no text to
+#: find), standing bars, and the tables listing other items (those items have pages
+#: of their own). Evidence pages keep their table of links, with each judgement's note.
+_NOT_FOR_SEARCH = re.compile(r'<pre class="mermaid">.*?</pre>|<span class="kb-bar[^>]*>(?:<span[^>]*></span>)*</span>',
+                             re.S)
+_TABLE = re.compile(r"<table>.*?</table>", re.S)
+
+
+def searchable(html: str, keep_tables: bool) -> str:
+    """The part of a generated page the search index gets."""
+    html = _NOT_FOR_SEARCH.sub("", html)
+    return html if keep_tables else _TABLE.sub("", html)
 
 
 # --- what the pages need from the config ----------------------------------------------

@@ -462,3 +462,48 @@ def test_the_shipped_kb_builds_strictly(tmp_path):
         outside |= set(re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"', text))
     assert outside == set()
     assert (site / "assets/external/unpkg.com/mermaid@11/dist/mermaid.min.js").is_file()
+
+
+# --- kb's pages through Python-Markdown, quickly -----------------------------------------
+
+
+def _markdown_of_mkdocs_yml(extra: list) -> object:
+    """A Markdown converter with the extensions the repository's mkdocs.yml and the plugin set."""
+    import markdown
+    from pymdownx.superfences import fence_code_format
+
+    return markdown.Markdown(
+        extensions=["toc", "tables", "admonition", "attr_list", "pymdownx.details", "pymdownx.superfences", *extra],
+        extension_configs={"pymdownx.superfences": {"custom_fences": [
+            {"name": "mermaid", "class": "mermaid", "format": fence_code_format}]}})
+
+
+@pytest.mark.parametrize("which", ["shipped", "kitchen", "guarded", "hostile"])
+def test_stashing_generated_html_changes_nothing_in_the_pages(which, kitchen_sink, make_kb):
+    """The plugin's GeneratedHtml shortcut must give exactly what Python-Markdown gives alone."""
+    from test_browser import HOSTILE
+
+    from kb.mkdocs_plugin import GeneratedHtml
+
+    root = {"shipped": ROOT, "kitchen": kitchen_sink, "guarded": None, "hostile": None}[which]
+    if which == "guarded":
+        root = make_kb(GUARDED)
+    elif which == "hostile":
+        root = make_kb(HOSTILE)
+    pages = render_site(_load(root))
+    shortcut = GeneratedHtml()
+    plain, fast = _markdown_of_mkdocs_yml([]), _markdown_of_mkdocs_yml([shortcut])
+    stashed = 0
+    for path, text in pages.items():
+        if not path.endswith(".md"):
+            continue
+        body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+        expected = plain.reset().convert(body)
+        shortcut.active = True
+        got = fast.reset().convert(body)
+        assert got == expected, path
+        assert fast.toc_tokens == plain.toc_tokens, path
+        fast.reset()
+        stashed += len([line for line in fast.preprocessors["kb_generated_html"].run(body.split("\n"))
+                        if "wzxhzdk" in line])
+    assert stashed > len(pages)  # the shortcut did take the HTML blocks, and Markdown's own pass had none
