@@ -26,6 +26,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
+import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -87,45 +90,65 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         from mkdocs.utils import get_build_date
 
         from .score import standings
-        from .site import render_site
+        from .site import page_makers
         from .sitekit import item_path
 
+        self._drop_downloads()
+        self.downloads_dir = Path(tempfile.mkdtemp(prefix="kb-downloads-"))
         computed = standings(self.kb)
-        rdf = rdf_triples(self.kb, computed) if (self.config.downloads or self.config.questions) else None
-        downloads = make_downloads(self.kb, computed, rdf) if self.config.downloads else []
-        queries = saved_queries(self.root, rdf) if self.config.questions else []
+        downloads = make_downloads(self.kb, computed, self.downloads_dir) if self.config.downloads else []
+        queries = saved_queries(self.root, self.kb, computed) if self.config.questions else []
         history = git_history(self.root, self.kb) if self.config.history else None
-        pages = render_site(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
-                            downloads=[d for d, _ in downloads], queries=queries, history=history)
-        self.own_pages: set[str] = set()
+        makers = page_makers(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
+                             downloads=[d for d, _ in downloads], queries=queries, history=history)
+        self.own_pages: dict[str, Any] = {}
         self.evidence_pages = {item_path("evidence", eid) for eid in self.kb.evidence}
         self._full_content = None
-        generated = list(pages.items()) + [(d.path, data) for d, data in downloads]
-        for path, content in generated:
+        self._stored_html: dict[str, bytes] = {}
+        for path, make in makers.items():
             if files.get_file_from_path(path) is not None:
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
-                continue
-            files.append(File.generated(config, path, content=content))
-            self.own_pages.add(path)
+            elif path.endswith(".md"):
+                # the page's text is made when MkDocs reads it (on_page_markdown), one at a time
+                files.append(File.generated(config, path, content=""))
+                self.own_pages[path] = make
+            else:
+                files.append(File.generated(config, path, content=make()))
+        for d, written in downloads:
+            if files.get_file_from_path(d.path) is None:
+                files.append(File.generated(config, d.path, abs_src_path=str(written)))
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        make = self.own_pages.get(page.file.src_uri)
         # only kb's own pages: hand-written ones may rely on Markdown inside their HTML
-        self.generated_html.active = page.file.src_uri in self.own_pages
+        self.generated_html.active = make is not None
+        if make is None:
+            return markdown
+        from mkdocs.utils.meta import get_data
+
+        markdown, page.meta = get_data(make())
         return markdown
 
+    @event_priority(-100)  # after every other plugin has seen the page's HTML
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
-        if self.generated_html.active:
-            # MkDocs finds a page's anchors in raw HTML only where Python-Markdown saw it
-            page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ID_ATTR.findall(html))
-            self.generated_html.active = False
-        return html
+        if not self.generated_html.active:
+            return html
+        self.generated_html.active = False
+        # MkDocs finds a page's anchors in raw HTML only where Python-Markdown saw it
+        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ID_ATTR.findall(html))
+        # MkDocs keeps every page's source and HTML until the last page is written; at
+        # 100,000 pages that is gigabytes. Until this page's turn, keep its HTML compressed.
+        page.markdown = ""
+        self._stored_html[page.file.src_uri] = zlib.compress(html.encode("utf-8"), 1)
+        return ""
 
     @event_priority(100)  # before the search plugin reads the page
     def _search_sees_text(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
-        if page.file.src_uri in self.own_pages:
-            self._full_content = page.content
-            page.content = searchable(page.content, keep_tables=page.file.src_uri in self.evidence_pages)
+        stored = self._stored_html.pop(page.file.src_uri, None)
+        if stored is not None:
+            self._full_content = zlib.decompress(stored).decode("utf-8")
+            page.content = searchable(self._full_content, keep_tables=page.file.src_uri in self.evidence_pages)
         return context
 
     @event_priority(-100)  # after it, before the page is written
@@ -133,6 +156,23 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if self._full_content is not None:
             page.content, self._full_content = self._full_content, None
         return context
+
+    def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
+        if page.file.src_uri in self.own_pages:
+            page.content = ""  # written: its HTML need not stay in memory
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._drop_downloads()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._drop_downloads()
+
+    def _drop_downloads(self) -> None:
+        folder = getattr(self, "downloads_dir", None)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.downloads_dir = None
 
     on_page_context = CombinedEvent(_search_sees_text, _reader_sees_all)
 
@@ -165,32 +205,30 @@ def load_kb(root: Path) -> Any:
     return kb
 
 
-def rdf_triples(kb: Any, computed: Any) -> list | None:
-    """The KB's RDF triples (shared by the downloads and the saved questions), if kb.rdf is there."""
-    try:
-        from .rdf import triples
-    except ImportError:
-        log.info("kb: kb.rdf is not available; no RDF downloads and no answers to saved questions")
-        return None
-    return triples(kb, computed)
+def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path]]:
+    """(Download, file written in ``folder``) for the RDF files (Turtle, JSON-LD) and the GraphML graph.
 
-
-def make_downloads(kb: Any, computed: Any, rdf: list | None) -> list[tuple[Any, str]]:
-    """(Download, file content) for the RDF files (Turtle, JSON-LD) and the GraphML graph."""
+    Each file is written straight from the KB, so no download is ever held
+    in memory whole; MkDocs copies them into the site.
+    """
     from .graph import build_graph, to_graphml
     from .site import Download
 
     out = []
-    if rdf is not None:
-        from .rdf import serialize_triples
-
+    try:
+        from .rdf import iter_triples, serialize_to
+    except ImportError:
+        log.info("kb: kb.rdf is not available; no RDF downloads and no answers to saved questions")
+    else:
         for fmt, name in (("ttl", "kb.ttl"), ("jsonld", "kb.jsonld")):
-            out.append((Download(f"downloads/{name}", fmt), serialize_triples(rdf, fmt)))
-    out.append((Download("downloads/kb.graphml", "graphml"), to_graphml(build_graph(kb, computed))))
+            serialize_to(folder / name, iter_triples(kb, computed), fmt)
+            out.append((Download(f"downloads/{name}", fmt), folder / name))
+    (folder / "kb.graphml").write_text(to_graphml(build_graph(kb, computed)), encoding="utf-8")
+    out.append((Download("downloads/kb.graphml", "graphml"), folder / "kb.graphml"))
     return out
 
 
-def saved_queries(root: Path, rdf: list | None) -> list[Any]:
+def saved_queries(root: Path, kb: Any, computed: Any) -> list[Any]:
     """The saved questions in queries/*.rq, each with its answer on this KB (SELECT, ASK or CONSTRUCT).
 
     A question that fails to run is logged as a warning (``mkdocs build
@@ -202,11 +240,12 @@ def saved_queries(root: Path, rdf: list | None) -> list[Any]:
     files = sorted(folder.glob("*.rq")) if folder.is_dir() else []
     if not files:
         return []
-    store = None
-    if rdf is not None:
-        from .rdf import load_store
-
-        store = load_store(rdf)
+    try:
+        from .rdf import iter_triples, load_store
+    except ImportError:
+        store = None
+    else:
+        store = load_store(iter_triples(kb, computed))
     out = []
     for path in files:
         text = path.read_text(encoding="utf-8")

@@ -17,9 +17,11 @@ links.
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import quote
 
@@ -456,6 +458,20 @@ def serialize_triples(items: Iterable[ox.Triple], fmt: str) -> str:
     data = ox.serialize(items, format=FORMATS[fmt], prefixes=prefixes)
     text = data.decode("utf-8")
     return text if text.endswith("\n") else text + "\n"
+
+
+def serialize_to(path: Path, items: Iterable[ox.Triple], fmt: str) -> None:
+    """:func:`serialize_triples` streamed into a file (ending with a newline, as there)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r}")
+    with open(path, "wb") as handle:
+        ox.serialize(items, handle, format=FORMATS[fmt], prefixes=PREFIXES if fmt != "nt" else None)
+    with open(path, "rb+") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size:
+            handle.seek(size - 1)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
 
 
 # --- SPARQL ---------------------------------------------------------------------------

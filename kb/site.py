@@ -46,7 +46,8 @@ of thousands of items fast to build.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from functools import partial
+from typing import Any, Callable, Sequence
 
 from .model import KnowledgeBase
 from .siteitems import (
@@ -85,7 +86,7 @@ from .siteoverview import (
     sources_view,
 )
 
-__all__ = ["Download", "SavedQuery", "nav", "render_site"]
+__all__ = ["Download", "SavedQuery", "nav", "page_makers", "render_site"]
 
 
 # --- the pure function ----------------------------------------------------------------
@@ -102,33 +103,57 @@ def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
     milestones) or None; ``directory_urls`` says how the engine serves pages
     (``a/b.md`` at ``a/b/`` or at ``a/b.html``), for links it does not rewrite.
     """
+    makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls,
+                         downloads=downloads, queries=queries, history=history)
+    return {path: make() for path, make in makers.items()}
+
+
+def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
+                downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
+                history: Any = None) -> dict[str, Callable[[], str]]:
+    """The pages of :func:`render_site`, sorted by path, each made only when called.
+
+    A site engine can then hold one page's text at a time instead of all of
+    them (at 100,000 evidence items, the difference is gigabytes).
+    """
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
                 downloads=downloads, queries=queries, history=history)
-    events = timeline_events(site)
     w = Render(site.words, directory_urls)
-    pages: dict[str, str] = {
-        "index.md": home_page(home_view(site, events), w),
-        "map.md": map_page(map_view(site, "map.md"), w),
-        "hypotheses/index.md": hypotheses_index_page(hypotheses_index_view(site), w),
-        "constructs/index.md": constructs_index_page(constructs_index_view(site), w),
-        "contexts/index.md": contexts_index_page(contexts_index_view(site), w),
-        "sources.md": sources_page(sources_view(site), w),
-        "gaps.md": gaps_page(gaps_view(site), w),
-        "changes.md": changes_page(changes_view(site, events), w),
-        "questions.md": questions_page(questions_view(site), w),
-        "downloads.md": downloads_page(downloads_view(site), w),
-        "assets/kb.css": STYLESHEET,
+    events: list = []
+
+    def with_events(page: Callable[[list], str]) -> Callable[[], str]:
+        def make() -> str:
+            if not events:
+                events.extend(timeline_events(site))
+            return page(events)
+        return make
+
+    makers: dict[str, Callable[[], str]] = {
+        "index.md": with_events(lambda ev: home_page(home_view(site, ev), w)),
+        "map.md": lambda: map_page(map_view(site, "map.md"), w),
+        "hypotheses/index.md": lambda: hypotheses_index_page(hypotheses_index_view(site), w),
+        "constructs/index.md": lambda: constructs_index_page(constructs_index_view(site), w),
+        "contexts/index.md": lambda: contexts_index_page(contexts_index_view(site), w),
+        "sources.md": lambda: sources_page(sources_view(site), w),
+        "gaps.md": lambda: gaps_page(gaps_view(site), w),
+        "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
+        "questions.md": lambda: questions_page(questions_view(site), w),
+        "downloads.md": lambda: downloads_page(downloads_view(site), w),
+        "assets/kb.css": lambda: STYLESHEET,
     }
-    pages.update(evidence_index_pages(site))
-    for hid in kb.hypotheses:
-        pages[site.paths[hid]] = hypothesis_page(hypothesis_view(site, hid), w)
-    for eid in kb.evidence:
-        pages[site.paths[eid]] = evidence_page(evidence_view(site, eid), w)
-    for cid in kb.constructs:
-        pages[site.paths[cid]] = construct_page(construct_view(site, cid), w)
-    for cid in kb.contexts:
-        pages[site.paths[cid]] = context_page(context_view(site, cid), w)
-    return dict(sorted(pages.items()))
+    # the evidence index is one page, or one per year, depending on the whole KB: made now
+    makers.update({path: (lambda text=text: text) for path, text in evidence_index_pages(site).items()})
+    for items, page, view in ((kb.hypotheses, hypothesis_page, hypothesis_view),
+                              (kb.evidence, evidence_page, evidence_view),
+                              (kb.constructs, construct_page, construct_view),
+                              (kb.contexts, context_page, context_view)):
+        for item_id in items:
+            makers[site.paths[item_id]] = partial(_item_page, page, view, site, item_id, w)
+    return dict(sorted(makers.items()))
+
+
+def _item_page(page: Callable, view: Callable, site: Site, item_id: str, w: Render) -> str:
+    return page(view(site, item_id), w)
 
 
 def nav(kb: KnowledgeBase) -> list[dict[str, str]]:

@@ -325,6 +325,27 @@ def test_the_site_has_a_page_per_item_and_the_downloads(guarded_site):
         assert (guarded_site / rel).is_file(), rel
 
 
+def test_the_downloads_are_the_exports(guarded_site):
+    from kb.rdf import serialize
+
+    kb = _load(guarded_site.parent)
+    assert (guarded_site / "downloads/kb.ttl").read_text(encoding="utf-8") == serialize(kb, "ttl")
+    assert (guarded_site / "downloads/kb.jsonld").read_text(encoding="utf-8") == serialize(kb, "jsonld")
+
+
+def test_search_finds_the_texts_and_skips_diagrams_and_listings(guarded_site):
+    docs = json.loads((guarded_site / "search/search_index.json").read_text(encoding="utf-8"))["docs"]
+
+    def text_of(prefix: str) -> str:
+        return " ".join(d["title"] + " " + d["text"] for d in docs if d["location"].startswith(prefix))
+
+    assert "Trust helps co-creation." in text_of("hypotheses/H1/")
+    assert "Seen in the open." in text_of("evidence/E2/")
+    assert "A public note" in text_of("evidence/E2/")  # an evidence page keeps its judgements
+    assert "An open evidence item" not in text_of("hypotheses/H1/")  # a listing of other pages
+    assert not [d["location"] for d in docs if "flowchart" in d["text"] or "kb-bar" in d["text"]]
+
+
 def test_the_nav_lists_index_pages_only(guarded_site):
     page = (guarded_site / "hypotheses/H1/index.html").read_text(encoding="utf-8")
     nav_links = re.findall(r'class="md-nav__link[^"]*"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*class="md-nav__link',
