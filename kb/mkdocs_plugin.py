@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
@@ -40,6 +40,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from .sitefmt import inert
 
@@ -102,6 +104,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         makers = page_makers(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
                              downloads=[d for d, _ in downloads], queries=queries, history=history)
         self.own_pages: dict[str, Any] = {}
+        in_nav = set(_nav_paths(config.nav))
+        self._markdown = None
         self.evidence_pages = {item_path("evidence", eid) for eid in self.kb.evidence}
         self._full_content = None
         self._stored_html: dict[str, bytes] = {}
@@ -110,8 +114,11 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
             elif path.endswith(".md"):
                 # the page's text is made when MkDocs reads it (on_page_markdown), one at a time
-                files.append(File.generated(config, path, content=""))
+                file = File.generated(config, path, content="")
+                files.append(file)
                 self.own_pages[path] = make
+                if path not in in_nav:
+                    ItemPage(file, config, self)
             else:
                 files.append(File.generated(config, path, content=make()))
         for d, written in downloads:
@@ -129,6 +136,18 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
         markdown, page.meta = get_data(make())
         return markdown
+
+    def item_markdown(self, config: MkDocsConfig) -> Any:
+        """One Markdown converter for every item page of this build, with the site's extensions."""
+        if self._markdown is None:
+            import markdown
+
+            extensions = [e for e in config.markdown_extensions if e is not self.generated_html]
+            shortcut = GeneratedHtml()
+            shortcut.active = True
+            self._markdown = markdown.Markdown(extensions=[*extensions, shortcut],
+                                               extension_configs=config.mdx_configs or {})
+        return self._markdown
 
     @event_priority(-100)  # after every other plugin has seen the page's HTML
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
@@ -303,6 +322,40 @@ def _leading_comment(text: str) -> str:
 
 # --- kb's pages through Python-Markdown, quickly ----------------------------------------
 
+
+class ItemPage(Page):
+    """A generated page outside the navigation (an item's page), rendered by a shared converter.
+
+    MkDocs makes a new Markdown converter for every page, with its own passes
+    for relative links, anchors and the title: at 20,000 evidence pages the
+    set-up alone costs about 40 seconds. kb's item pages need none of those
+    passes (their links are already relative HTML, their title is in the
+    front matter), so one converter, reset between pages, renders them all.
+    """
+
+    def __init__(self, file: File, config: MkDocsConfig, plugin: KbPlugin) -> None:
+        super().__init__(None, file, config)
+        self._plugin = plugin
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        md = self._plugin.item_markdown(config)
+        self.content = md.reset().convert(self.markdown or "")
+        self.toc = get_toc(getattr(md, "toc_tokens", []))
+        self.present_anchor_ids = set(_ID_ATTR.findall(self.content))
+
+
+def _nav_paths(nav: Any) -> Iterator[str]:
+    """Every page path named in MkDocs' nav setting (nested lists and dicts)."""
+    if isinstance(nav, str):
+        yield nav
+    elif isinstance(nav, dict):
+        for value in nav.values():
+            yield from _nav_paths(value)
+    elif isinstance(nav, list):
+        for entry in nav:
+            yield from _nav_paths(entry)
+
+
 _ID_ATTR = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
 _BLOCK_START = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)[\s>/]")
 
@@ -359,17 +412,27 @@ class _StashBlocks(Preprocessor):
 
 
 #: What the search index skips on kb's pages: diagrams (their source is no text to
-#: find), standing bars, and the tables listing other items (those items have pages
-#: of their own). Evidence pages keep their table of links, with each judgement's note.
-_NOT_FOR_SEARCH = re.compile(r'<pre class="mermaid">.*?</pre>|<span class="kb-bar[^>]*>(?:<span[^>]*></span>)*</span>',
-                             re.S)
+#: find), standing bars, language labels, and the tables listing other items (those
+#: items have pages of their own). Evidence pages keep their table of links, with each
+#: judgement's note.
+_NOT_FOR_SEARCH = re.compile(
+    r'<pre class="mermaid">.*?</pre>|<span class="kb-bar[^>]*>(?:<span[^>]*></span>)*</span>'
+    r'|<div class="kb-lang">[^<]*</div>|<span class="kb-(?:lang|key)"[^>]*>[^<]*</span>', re.S)
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
+_CELL_END = re.compile(r"(</t[dh]>)")
+#: Tags that only style or link text: the index needs their words, not the tags, and
+#: the search plugin parses every tag it is given.
+_INLINE_TAG = re.compile(r"</?(?:span|a|strong|em|div|br)\b[^>]*>")
 
 
 def searchable(html: str, keep_tables: bool) -> str:
     """The part of a generated page the search index gets."""
     html = _NOT_FOR_SEARCH.sub("", html)
-    return html if keep_tables else _TABLE.sub("", html)
+    if keep_tables:
+        html = _CELL_END.sub(r" \1", html)  # else the index runs the cells' words together
+    else:
+        html = _TABLE.sub("", html)
+    return _INLINE_TAG.sub("", html)
 
 
 # --- what the pages need from the config ----------------------------------------------
