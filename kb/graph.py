@@ -54,11 +54,6 @@ def _build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None) -> nx
             attrs.update(belief=st.belief, disbelief=st.disbelief, uncertainty=st.uncertainty,
                          probability=st.probability, suggested=st.suggested)
         nodes.append((h.id, attrs))
-    for e in kb.evidence.values():
-        nodes.append((e.id, {"type": "evidence", "label": e.id if e.restricted else text(e.title) or e.id,
-                             "kind": e.kind, "date": e.date.isoformat(), "phase": e.phase or "",
-                             "illustrative": e.illustrative, "restricted": e.restricted}))
-    g.add_nodes_from(nodes)
     edges = []
     for h in kb.hypotheses.values():
         for rel in ("refines", "supersedes", "competes_with"):
@@ -68,11 +63,15 @@ def _build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None) -> nx
             edges.append((h.id, h.relation.to, {"type": "relates_to", "effect": h.relation.effect}))
         edges += [(h.id, s, {"type": "cites"}) for s in h.derived_from]
     for e in kb.evidence.values():
+        # a restricted item's recorders are not published; a link's own judge is
+        recorders = "" if e.restricted else ", ".join(e.recorded_by)
+        day = e.date.isoformat()
+        nodes.append((e.id, {"type": "evidence", "label": e.id if e.restricted else text(e.title) or e.id,
+                             "kind": e.kind, "date": day, "phase": e.phase or "",
+                             "illustrative": e.illustrative, "restricted": e.restricted}))
         for link in e.links:
-            # a restricted item's recorders are not published; a link's own judge is
-            judge = link.by or ("" if e.restricted else ", ".join(e.recorded_by))
-            attrs = {"type": link.stance, "strength": link.strength, "by": judge,
-                     "date": (link.date or e.date).isoformat()}
+            attrs = {"type": link.stance, "strength": link.strength, "by": link.by or recorders,
+                     "date": link.date.isoformat() if link.date else day}
             if link.note is not None and not e.restricted:
                 attrs["note"] = text(link.note)
             edges.append((e.id, link.hypothesis, attrs))
@@ -89,6 +88,7 @@ def _build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None) -> nx
     for c in kb.constructs.values():
         if c.broader:
             edges.append((c.id, c.broader, {"type": "broader"}))
+    g.add_nodes_from(nodes)  # first, so that every node keeps its attributes and the KB's order
     g.add_edges_from(edges)
     return g
 

@@ -19,6 +19,14 @@ otherwise: the site's name and language from ``kb.yaml``, its stylesheet,
 the Markdown extensions for tables, notices and Mermaid fences, and a
 navigation of index pages only (item pages are reached by links and search,
 which keeps large sites fast to build).
+
+What keeps a site of 100,000 items within time and memory (see
+benchmarks/README.md): each page's text is made only when MkDocs reads it,
+and its HTML is kept compressed until the page is written; the downloads are
+streamed to temporary files; kb's HTML blocks skip Python-Markdown's raw-HTML
+parsing (:class:`GeneratedHtml`), and item pages share one converter
+(:class:`ItemPage`); the search index gets each page's words without
+diagrams, inline tags and the tables that list other items.
 """
 
 from __future__ import annotations
