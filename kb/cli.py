@@ -533,7 +533,9 @@ def query(ws: Workspace, query: str, fmt: str, allow_service: bool, as_of: str |
 
     text = _query_text(ws, query)
     kb = ws.load_clean(as_of)
-    result = run_query(load_store(iter_triples(kb)), text, allow_service)
+    store = load_store(iter_triples(kb, release=True))  # the KB is freed as the store fills
+    del kb
+    result = run_query(store, text, allow_service)
     click.echo(format_result(result, fmt), nl=False)
 
 

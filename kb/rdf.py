@@ -171,15 +171,27 @@ def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> l
     return list(iter_triples(kb, computed))
 
 
-def iter_triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> Iterator[ox.Triple]:
+def iter_triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None,
+                 release: bool = False) -> Iterator[ox.Triple]:
     """The triples of :func:`triples`, one item at a time, so a serialiser or a
-    store can take them without the whole list ever being in memory."""
+    store can take them without the whole list ever being in memory.
+
+    With ``release``, each evidence item leaves ``kb`` once its triples are
+    out, so a caller that needs only the RDF (``kb query``) never holds the
+    whole KB and the whole store at once; ``kb`` is of no further use then.
+    """
     computed = computed if computed is not None else compute_standings(kb)
     with gc_paused():
-        yield from _triples(kb, computed)
+        yield from _triples(kb, computed, release)
 
 
-def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> Iterator[ox.Triple]:
+def _drained(items: dict) -> Iterator:
+    """Each value of ``items``, in order, taken out of the dict as it is given."""
+    for key in list(items):
+        yield items.pop(key)
+
+
+def _triples(kb: KnowledgeBase, computed: dict[str, Standing], release: bool = False) -> Iterator[ox.Triple]:
     iri = Minter(kb.config.base_iri)
     lang = kb.config.languages[0]
     out: list[ox.Triple] = []
@@ -284,7 +296,9 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing]) -> Iterator[ox.Tr
     agents: dict[str, ox.NamedNode] = {}
     yield from out
     out.clear()
-    for e in kb.evidence.values():
+    if release:
+        kb.field_where.clear()  # positions are for messages about files; none will follow
+    for e in (_drained(kb.evidence) if release else kb.evidence.values()):
         _evidence(kb, e, iri, t, texts, agents)
         yield from out
         out.clear()

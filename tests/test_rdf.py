@@ -73,6 +73,15 @@ def test_turtle_is_isomorphic_with_ntriples_in_rdflib(shipped, turtle):
     assert isomorphic(a, b)
 
 
+def test_releasing_the_kb_while_streaming_gives_the_same_triples():
+    from kb.rdf import iter_triples
+
+    expected = triples(load(REPO)[0])
+    kb, _ = load(REPO)
+    assert list(iter_triples(kb, release=True)) == expected
+    assert kb.evidence == {}  # each item was let go once its triples were out
+
+
 def test_no_blank_nodes_and_every_iri_is_valid(turtle):
     graph = list(ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE))
     for t in graph:
