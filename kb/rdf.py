@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 from decimal import Decimal
+from itertools import islice
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -515,9 +516,17 @@ def guard_query(query: str, allow_service: bool = False) -> None:
         )
 
 
+#: Triples handed to the store's bulk loader at a time: it buffers what it is given,
+#: and a whole large KB at once (3 million triples) costs a gigabyte more at its peak.
+STORE_CHUNK = 50_000
+
+
 def load_store(items: Iterable[ox.Triple]) -> ox.Store:
     store = ox.Store()
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in items)
+    graph = ox.DefaultGraph()
+    quads = (ox.Quad(t.subject, t.predicate, t.object, graph) for t in items)
+    while chunk := list(islice(quads, STORE_CHUNK)):
+        store.bulk_extend(chunk)
     return store
 
 
