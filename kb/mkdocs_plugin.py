@@ -346,9 +346,17 @@ class ItemPage(Page):
         self._plugin = plugin
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
-        md = self._plugin.item_markdown(config)
-        self.content = md.reset().convert(self.markdown or "")
-        self.toc = get_toc(getattr(md, "toc_tokens", []))
+        from .sitemarkdown import page_html
+
+        # kb's own subset needs no parser, unless mkdocs.yml changes how headings get their ids
+        fast = None if config.mdx_configs.get("toc") else page_html(self.markdown or "")
+        if fast is not None:
+            self.content, tokens = fast
+        else:
+            md = self._plugin.item_markdown(config)
+            self.content = md.reset().convert(self.markdown or "")
+            tokens = getattr(md, "toc_tokens", [])
+        self.toc = get_toc(tokens)
         self.present_anchor_ids = set(_ID_ATTR.findall(self.content))
 
 

@@ -501,11 +501,13 @@ def _markdown_of_mkdocs_yml(extra: list) -> object:
 
 @pytest.mark.parametrize("which", ["shipped", "kitchen", "guarded", "hostile"])
 def test_stashing_generated_html_changes_nothing_in_the_pages(which, kitchen_sink, make_kb):
-    """The plugin's GeneratedHtml shortcut, in one converter reused for every page (as ItemPage
-    does), must give exactly what a fresh Python-Markdown converter gives alone."""
+    """The plugin's shortcuts (GeneratedHtml in one converter reused for every page, and
+    sitemarkdown.page_html with no parser) must give exactly what a fresh Python-Markdown
+    converter gives alone: the same HTML and the same table of contents."""
     from test_browser import HOSTILE
 
     from kb.mkdocs_plugin import GeneratedHtml
+    from kb.sitemarkdown import page_html
 
     root = {"shipped": ROOT, "kitchen": kitchen_sink, "guarded": None, "hostile": None}[which]
     if which == "guarded":
@@ -515,7 +517,7 @@ def test_stashing_generated_html_changes_nothing_in_the_pages(which, kitchen_sin
     pages = render_site(_load(root))
     shortcut = GeneratedHtml()
     fast = _markdown_of_mkdocs_yml([shortcut])
-    stashed = 0
+    stashed = fast_pages = 0
     for path, text in pages.items():
         if not path.endswith(".md"):
             continue
@@ -526,7 +528,21 @@ def test_stashing_generated_html_changes_nothing_in_the_pages(which, kitchen_sin
         got = fast.reset().convert(body)
         assert got == expected, path
         assert fast.toc_tokens == plain.toc_tokens, path
+        quick = page_html(body)
+        if quick is not None:
+            fast_pages += 1
+            assert quick == (expected, plain.toc_tokens), path
         fast.reset()
         stashed += len([line for line in fast.preprocessors["kb_generated_html"].run(body.split("\n"))
                         if "wzxhzdk" in line])
     assert stashed > len(pages)  # the shortcut did take the HTML blocks, and Markdown's own pass had none
+    assert fast_pages >= 0.9 * sum(1 for p in pages if p.endswith(".md"))  # most need no parser at all
+
+
+@pytest.mark.parametrize("text", ["- a list", "1. first", "> quote", "a `code` word", "[a](b)", "x_y_z",
+                                  "    indented", "line  \nbreak", "a\tb", "***", "a * b",
+                                  "Title\n=====", "```python\nx\n```", '!!! note "n"\n\n    - a list'])
+def test_page_html_leaves_everything_else_to_markdown(text):
+    from kb.sitemarkdown import page_html
+
+    assert page_html(text) is None
