@@ -18,7 +18,6 @@ No MkDocs here; only Python-Markdown and nh3.
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from functools import lru_cache
 
@@ -127,11 +126,12 @@ def _relative(from_dir: list[str], to_parts: list[str]) -> str:
     return "../" * (len(from_dir) - common) + "/".join(to_parts[common:])
 
 
+@lru_cache(maxsize=1 << 17)  # every page is linked from many others
 def page_url(path: str, directory_urls: bool = True) -> str:
     """The URL a page's source path is served at, relative to the site root."""
-    stem, _ = posixpath.splitext(path)
     if not path.endswith(".md"):
         return path
+    stem = path[:-3]
     if not directory_urls:
         return stem + ".html"
     if stem == "index":
