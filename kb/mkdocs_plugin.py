@@ -435,7 +435,7 @@ _NOT_FOR_SEARCH = re.compile(
     r'<pre class="mermaid">.*?</pre>|<span class="kb-bar[^>]*>(?:<span[^>]*></span>)*</span>'
     r'|<div class="kb-lang">[^<]*</div>|<span class="kb-(?:lang|key)"[^>]*>[^<]*</span>', re.S)
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
-_CELL_END = re.compile(r"(</t[dh]>)")
+_ANY_TAG = re.compile(r"<[^>]*>")
 #: Tags that only style or link text: the index needs their words, not the tags, and
 #: the search plugin parses every tag it is given.
 _INLINE_TAG = re.compile(r"</?(?:span|a|strong|em|div|br)\b[^>]*>")
@@ -444,11 +444,13 @@ _INLINE_TAG = re.compile(r"</?(?:span|a|strong|em|div|br)\b[^>]*>")
 def searchable(html: str, keep_tables: bool) -> str:
     """The part of a generated page the search index gets."""
     html = _NOT_FOR_SEARCH.sub("", html)
-    if keep_tables:
-        html = _CELL_END.sub(r" \1", html)  # else the index runs the cells' words together
-    else:
-        html = _TABLE.sub("", html)
+    html = _TABLE.sub(_table_words if keep_tables else "", html)
     return _INLINE_TAG.sub("", html)
+
+
+def _table_words(table: re.Match[str]) -> str:
+    """A table as one paragraph of its words, cell by cell (the index keeps no table layout)."""
+    return "<p>" + " ".join(_ANY_TAG.sub(" ", table.group(0)).split()) + "</p>"
 
 
 # --- what the pages need from the config ----------------------------------------------
