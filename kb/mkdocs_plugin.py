@@ -107,7 +107,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.downloads_dir = Path(tempfile.mkdtemp(prefix="kb-downloads-"))
         computed = standings(self.kb)
         downloads = make_downloads(self.kb, computed, self.downloads_dir) if self.config.downloads else []
-        queries = saved_queries(self.root, self.kb, computed) if self.config.questions else []
+        turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
+        queries = saved_queries(self.root, self.kb, computed, turtle) if self.config.questions else []
         history = git_history(self.root, self.kb) if self.config.history else None
         makers = page_makers(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
                              downloads=[d for d, _ in downloads], queries=queries, history=history)
@@ -255,11 +256,13 @@ def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path
     return out
 
 
-def saved_queries(root: Path, kb: Any, computed: Any) -> list[Any]:
+def saved_queries(root: Path, kb: Any, computed: Any, turtle: Path | None = None) -> list[Any]:
     """The saved questions in queries/*.rq, each with its answer on this KB (SELECT, ASK or CONSTRUCT).
 
-    A question that fails to run is logged as a warning (``mkdocs build
-    --strict`` then fails) and shown without an answer.
+    The store is read from ``turtle`` (the Turtle download, already written)
+    when there is one, else made from the KB. A question that fails to run
+    is logged as a warning (``mkdocs build --strict`` then fails) and shown
+    without an answer.
     """
     from .site import SavedQuery
 
@@ -268,11 +271,11 @@ def saved_queries(root: Path, kb: Any, computed: Any) -> list[Any]:
     if not files:
         return []
     try:
-        from .rdf import iter_triples, load_store
+        from .rdf import iter_triples, load_store, load_store_from
     except ImportError:
         store = None
     else:
-        store = load_store(iter_triples(kb, computed))
+        store = load_store_from(turtle) if turtle is not None else load_store(iter_triples(kb, computed))
     out = []
     for path in files:
         text = path.read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -137,6 +138,8 @@ def guarded_site(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("guarded")
     write_files(root, GUARDED)
+    (root / "queries").mkdir()
+    shutil.copy(ROOT / "queries" / "standings.rq", root / "queries" / "standings.rq")
     return _build(root, root / "site")
 
 
@@ -331,6 +334,18 @@ def test_the_downloads_are_the_exports(guarded_site):
     kb = _load(guarded_site.parent)
     assert (guarded_site / "downloads/kb.ttl").read_text(encoding="utf-8") == serialize(kb, "ttl")
     assert (guarded_site / "downloads/kb.jsonld").read_text(encoding="utf-8") == serialize(kb, "jsonld")
+
+
+def test_saved_questions_are_answered_on_the_site(guarded_site):
+    from kb.mkdocs_plugin import answer_table
+    from kb.rdf import iter_triples, load_store
+
+    kb = _load(guarded_site.parent)
+    text = (ROOT / "queries" / "standings.rq").read_text(encoding="utf-8")
+    columns, rows = answer_table(load_store(iter_triples(kb)), text)
+    page = (guarded_site / "questions/index.html").read_text(encoding="utf-8")
+    assert rows and all(f"<td>{html.escape(str(row[0]))}</td>" in page for row in rows), rows
+    assert all(f"<th>{html.escape(c)}</th>" in page for c in columns)
 
 
 def test_search_finds_the_texts_and_skips_diagrams_and_listings(guarded_site):
