@@ -163,8 +163,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if not self.generated_html.active:
             return html
         self.generated_html.active = False
-        # MkDocs finds a page's anchors in raw HTML only where Python-Markdown saw it
-        page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ID_ATTR.findall(html))
+        if not isinstance(page, ItemPage):  # an ItemPage found its anchors as it rendered
+            # MkDocs finds a page's anchors in raw HTML only where Python-Markdown saw it
+            page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ID_ATTR.findall(html))
         # MkDocs keeps every page's source and HTML until the last page is written; at
         # 100,000 pages that is gigabytes. Until this page's turn, keep its HTML compressed.
         page.markdown = ""
