@@ -210,9 +210,9 @@ def queries(root: str, side: str, ttl_file: str, query_dir: str) -> None:
              for name in sorted(os.listdir(query_dir)) if name.endswith(".rq")}
     if side == "kb":
         kb = _load(root)
-        from kb.rdf import iter_triples, load_store, run_query
+        from kb.rdf import load_store_draining, run_query
 
-        store = load_store(iter_triples(kb, release=True))  # as kb query does
+        store = load_store_draining(kb)  # as kb query does
         del kb
 
         def run(text: str) -> Any:

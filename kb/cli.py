@@ -530,11 +530,11 @@ def query(ws: Workspace, query: str, fmt: str, allow_service: bool, as_of: str |
     skos, owl and xsd are predeclared. SPARQL Update is refused, and so is a
     SERVICE clause unless --allow-service is given.
     """
-    from .rdf import iter_triples, load_store, run_query
+    from .rdf import load_store_draining, run_query
 
     text = _query_text(ws, query)
     kb = ws.load_clean(as_of)
-    store = load_store(iter_triples(kb, release=True))  # the KB is freed as the store fills
+    store = load_store_draining(kb)  # the KB's evidence leaves it before the store fills
     del kb
     result = run_query(store, text, allow_service)
     click.echo(format_result(result, fmt), nl=False)
@@ -671,6 +671,9 @@ def build(ws: Workspace, output: Path | None, strict: bool) -> None:
     from .sitebuild import build_site
 
     kb = ws.load_clean()
+    built = f"{len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items"
     target = (output if output is not None else ws.root / "site").resolve()
-    build_site(ws.root, kb, target, strict=strict)
-    click.echo(f"built {target}: {len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items")
+    handed = [kb]
+    del kb  # the build lets the KB go once its pages are made (a gigabyte at 100,000 items)
+    build_site(ws.root, handed.pop(), target, strict=strict)
+    click.echo(f"built {target}: {built}")

@@ -31,6 +31,7 @@ diagrams, inline tags and the tables that list other items.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -110,6 +111,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
         queries = saved_queries(self.root, self.kb, computed, turtle) if self.config.questions else []
         history = git_history(self.root, self.kb) if self.config.history else None
+        self.own_paths: set[str] = set()
         makers = page_makers(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
                              downloads=[d for d, _ in downloads], queries=queries, history=history)
         self.own_pages: dict[str, Any] = {}
@@ -117,7 +119,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._markdown = None
         self.evidence_pages = {item_path("evidence", eid) for eid in self.kb.evidence}
         self._full_content = None
-        self._stored_html: dict[str, bytes] = {}
+        self._stored_html = StoredHtml()
         for path, make in makers.items():
             if files.get_file_from_path(path) is not None:
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
@@ -126,6 +128,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 file = File.generated(config, path, content="")
                 files.append(file)
                 self.own_pages[path] = make
+                self.own_paths.add(path)
                 if path not in in_nav:
                     ItemPage(file, config, self)
             else:
@@ -169,14 +172,23 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         # MkDocs keeps every page's source and HTML until the last page is written; at
         # 100,000 pages that is gigabytes. Until this page's turn, keep its HTML compressed.
         page.markdown = ""
-        self._stored_html[page.file.src_uri] = zlib.compress(html.encode("utf-8"), 1)
+        self._stored_html.put(page.file.src_uri, html)
         return ""
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        # MkDocs has read every page: the KB and the page makers (which hold it) are no
+        # longer needed. Letting them go before the pages are written and the search
+        # index grows takes the KB's memory out of the build's peak (large KB: ~1 GB).
+        self.own_pages = {}
+        self.kb = None
+        gc.collect()
+        return env
 
     @event_priority(100)  # before the search plugin reads the page
     def _search_sees_text(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
-        stored = self._stored_html.pop(page.file.src_uri, None)
+        stored = self._stored_html.pop(page.file.src_uri)
         if stored is not None:
-            self._full_content = zlib.decompress(stored).decode("utf-8")
+            self._full_content = stored
             page.content = searchable(self._full_content, keep_tables=page.file.src_uri in self.evidence_pages)
         return context
 
@@ -187,15 +199,18 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return context
 
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
-        if page.file.src_uri in self.own_pages:
+        if page.file.src_uri in self.own_paths:
             page.content = ""  # written: its HTML need not stay in memory
         return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._drop_downloads()
+        self._stored_html.close()
 
     def on_build_error(self, *, error: Exception) -> None:
         self._drop_downloads()
+        if getattr(self, "_stored_html", None) is not None:
+            self._stored_html.close()
 
     def _drop_downloads(self) -> None:
         folder = getattr(self, "downloads_dir", None)
@@ -211,6 +226,37 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if path.exists():
                 server.watch(str(path))
         return server
+
+
+class StoredHtml:
+    """Pages' HTML between MkDocs' two passes, compressed in a temporary file.
+
+    MkDocs renders every page before it writes the first one; at 100,000
+    pages, even compressed, their HTML would take hundreds of megabytes of
+    memory until then.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="kb-pages-")
+        self._at: dict[str, tuple[int, int]] = {}
+
+    def put(self, path: str, html: str) -> None:
+        data = zlib.compress(html.encode("utf-8"), 1)
+        self._file.seek(0, os.SEEK_END)
+        self._at[path] = (self._file.tell(), len(data))
+        self._file.write(data)
+
+    def pop(self, path: str) -> str | None:
+        """The HTML stored for ``path`` (once), or None."""
+        at = self._at.pop(path, None)
+        if at is None:
+            return None
+        self._file.seek(at[0])
+        return zlib.decompress(self._file.read(at[1])).decode("utf-8")
+
+    def close(self) -> None:
+        self._file.close()
+        self._at.clear()
 
 
 # --- the stages the plugin calls ------------------------------------------------------

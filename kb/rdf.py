@@ -532,10 +532,38 @@ def load_store(items: Iterable[ox.Triple]) -> ox.Store:
     return store
 
 
+def load_store_draining(kb: KnowledgeBase) -> ox.Store:
+    """A store of ``kb``'s triples, for a caller that needs nothing else from ``kb`` (``kb query``).
+
+    The triples go to a temporary N-Triples file while the KB's evidence
+    leaves it (:func:`iter_triples` with ``release``); the store parses that
+    file once the KB is gone, so the two are never in memory together. At
+    100,000 evidence items: 1.1 GB at the peak and 38 s, against 2.0 GB and
+    63 s for filling the store with terms from Python.
+    """
+    import gc
+    import tempfile
+
+    handle, name = tempfile.mkstemp(prefix="kb-query-", suffix=".nt")
+    os.close(handle)
+    try:
+        serialize_to(Path(name), iter_triples(kb, release=True), "nt")
+        gc.collect()  # what is left of the drained items, before the store takes their place
+        store = ox.Store()
+        store.load(path=name, format=ox.RdfFormat.N_TRIPLES)
+    finally:
+        os.unlink(name)
+    return store
+
+
 def load_store_from(path: Path) -> ox.Store:
-    """A store of the Turtle that :func:`serialize_to` wrote (parsing it is 4x faster than loading terms)."""
+    """A store of the Turtle that :func:`serialize_to` wrote (parsing it is 4x faster than loading terms).
+
+    ``load``, not ``bulk_load``: as fast for an in-memory store, and its peak is
+    lower (large KB, 3 million triples: 1,070 MB against 1,308 MB).
+    """
     store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
+    store.load(path=str(path), format=ox.RdfFormat.TURTLE)
     return store
 
 

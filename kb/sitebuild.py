@@ -43,7 +43,12 @@ validation:
 
 
 def build_site(root: Path, kb: Any, out_dir: Path, *, strict: bool = False) -> None:
-    """Build the site of ``kb`` into ``out_dir``, replacing it only if the build succeeds."""
+    """Build the site of ``kb`` into ``out_dir``, replacing it only if the build succeeds.
+
+    The build lets ``kb`` go once every page has been made, before the pages
+    are written: a caller that keeps no reference of its own (``kb build``)
+    gets the KB's memory back for the rest of the build.
+    """
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
@@ -53,6 +58,7 @@ def build_site(root: Path, kb: Any, out_dir: Path, *, strict: bool = False) -> N
     try:
         config = _config(root, work, strict)
         _plugin(config).kb = kb
+        del kb  # the plugin holds the only reference now
         build(config)
     except MkDocsException as exc:
         shutil.rmtree(work, ignore_errors=True)

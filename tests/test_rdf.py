@@ -82,6 +82,25 @@ def test_releasing_the_kb_while_streaming_gives_the_same_triples():
     assert kb.evidence == {}  # each item was let go once its triples were out
 
 
+def test_the_query_store_holds_every_triple_and_leaves_no_file(tmp_path, monkeypatch):
+    """kb query's store, made through a temporary N-Triples file while the KB drains."""
+    import tempfile
+
+    from kb.rdf import iter_triples, load_store, load_store_draining
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    # filled with terms: the store writes decimals its own way ("4.0" as "4") either way
+    expected = set(load_store(iter_triples(load(REPO)[0])))
+    assert len(expected) > 1000
+    kb, _ = load(REPO)
+    store = load_store_draining(kb)
+    assert set(store) == expected
+    assert all(q.graph_name == ox.DefaultGraph() for q in store)
+    assert kb.evidence == {}
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_no_blank_nodes_and_every_iri_is_valid(turtle):
     graph = list(ox.parse(turtle.encode(), format=ox.RdfFormat.TURTLE))
     for t in graph:

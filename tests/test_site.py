@@ -336,6 +336,36 @@ def test_the_downloads_are_the_exports(guarded_site):
     assert (guarded_site / "downloads/kb.jsonld").read_text(encoding="utf-8") == serialize(kb, "jsonld")
 
 
+def test_the_build_lets_the_kb_go_before_writing_pages(make_kb, tmp_path, monkeypatch):
+    """The KB (a gigabyte at 100,000 items) is freed once every page is made, not kept to the end."""
+    import gc
+    import weakref
+
+    from kb.mkdocs_plugin import KbPlugin
+    from kb.sitebuild import build_site
+
+    root = make_kb(GUARDED)
+    (root / "mkdocs.yml").write_text(OFFLINE_SITE, encoding="utf-8")
+    (root / "docs").mkdir(exist_ok=True)
+    kb = _load(root)
+    alive = weakref.ref(kb)
+    freed_when_written: list[bool] = []
+    write_page = KbPlugin.on_post_page
+
+    def watched(self, output, *, page, config):
+        gc.collect()
+        freed_when_written.append(alive() is None)
+        return write_page(self, output, page=page, config=config)
+
+    monkeypatch.setattr(KbPlugin, "on_post_page", watched)
+    handed = [kb]
+    del kb
+    build_site(root, handed.pop(), tmp_path / "site", strict=True)
+    assert len(freed_when_written) > 5
+    assert all(freed_when_written)
+    assert "H1" in (tmp_path / "site" / "hypotheses" / "H1" / "index.html").read_text(encoding="utf-8")
+
+
 def test_saved_questions_are_answered_on_the_site(guarded_site):
     from kb.mkdocs_plugin import answer_table
     from kb.rdf import iter_triples, load_store
