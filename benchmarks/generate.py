@@ -13,7 +13,9 @@ refines/supersedes lines (only towards older hypotheses, so no cycles);
 evidence of every kind with 1-3 judged links, multi-line Norwegian text with
 English beside it on about half the items, survey measurements at the start
 and end, and a few restricted and illustrative items. Links favour some
-hypotheses over others, as real projects do.
+hypotheses over others, as real projects do. Each KB also carries the
+repository's saved questions (``queries/*.rq``), as a real KB does, so the
+site's questions page is answered at every scale.
 
 Run it directly to write a KB::
 
@@ -39,7 +41,9 @@ HERE = Path(__file__).resolve().parent
 KBS = HERE / "kbs"
 SEED = 20240601
 #: Bump when the generator's output changes, so stale KBs under benchmarks/kbs/ are rebuilt.
-VERSION = 2
+VERSION = 3
+#: The saved questions every synthetic KB carries: the shipped KB's.
+QUERIES = HERE.parent / "queries"
 
 
 @dataclass(frozen=True)
@@ -605,7 +609,7 @@ def to_yaml(d: dict, header: str = "") -> str:
 
 
 def files(kb: Synthetic) -> dict[str, str]:
-    """Relative path -> YAML text, for every file of the KB."""
+    """Relative path -> text, for every file of the KB (YAML, and the saved questions)."""
     out = {"kb.yaml": to_yaml(kb.config, "# Synthetic knowledge base for kb's benchmark.")}
     out["registry/constructs.yaml"] = to_yaml({"constructs": kb.constructs})
     out["registry/contexts.yaml"] = to_yaml({"contexts": kb.contexts})
@@ -614,6 +618,8 @@ def files(kb: Synthetic) -> dict[str, str]:
         out[kb.hypothesis_path(h)] = to_yaml(h)
     for e in kb.evidence:
         out[kb.evidence_path(e)] = to_yaml(e)
+    for query in sorted(QUERIES.glob("*.rq")):
+        out[f"queries/{query.name}"] = query.read_text(encoding="utf-8")
     return out
 
 

@@ -38,6 +38,7 @@ import re
 import shutil
 import tempfile
 import zlib
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -57,6 +58,8 @@ from .sitefmt import inert
 log = logging.getLogger("mkdocs.plugins.kb")
 
 QUERY_DIR = "queries"
+#: The page made last: the saved questions, answered once the KB has gone.
+LAST_PAGE = "questions.md"
 #: Rows of a saved question's answer shown on the site.
 MAX_ANSWER_ROWS = 200
 _WATCHED = ("kb.yaml", "hypotheses", "evidence", "registry", QUERY_DIR)
@@ -109,11 +112,20 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         computed = standings(self.kb)
         downloads = make_downloads(self.kb, computed, self.downloads_dir) if self.config.downloads else []
         turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
-        queries = saved_queries(self.root, self.kb, computed, turtle) if self.config.questions else []
+        if not self.config.questions:
+            queries: Any = []
+        elif turtle is not None:
+            # answered from the Turtle download when their page is made, which is made last,
+            # once the KB has gone: the KB and the questions' store are never in memory together
+            queries = partial(saved_queries, self.root, None, None, turtle)
+        else:
+            queries = saved_queries(self.root, self.kb, computed)
         history = git_history(self.root, self.kb) if self.config.history else None
         self.own_paths: set[str] = set()
         makers = page_makers(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
                              downloads=[d for d, _ in downloads], queries=queries, history=history)
+        if LAST_PAGE in makers:  # MkDocs reads the pages in the order of its files
+            makers[LAST_PAGE] = makers.pop(LAST_PAGE)
         self.own_pages: dict[str, Any] = {}
         in_nav = set(_nav_paths(config.nav))
         self._markdown = None
@@ -139,11 +151,13 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
-        make = self.own_pages.get(page.file.src_uri)
+        make = self.own_pages.pop(page.file.src_uri, None)  # each page is made once
         # only kb's own pages: hand-written ones may rely on Markdown inside their HTML
         self.generated_html.active = make is not None
         if make is None:
             return markdown
+        if not self.own_pages:
+            self._let_the_kb_go()  # only this page is left to make, and it needs no KB
         from mkdocs.utils.meta import get_data
 
         markdown, page.meta = get_data(make())
@@ -176,13 +190,21 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return ""
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        # MkDocs has read every page: the KB and the page makers (which hold it) are no
-        # longer needed. Letting them go before the pages are written and the search
-        # index grows takes the KB's memory out of the build's peak (large KB: ~1 GB).
+        # MkDocs has read every page (even where some of kb's were left out by its settings)
         self.own_pages = {}
-        self.kb = None
-        gc.collect()
+        self._let_the_kb_go()
         return env
+
+    def _let_the_kb_go(self) -> None:
+        """Drop the KB (with the makers of pages, which hold it) once no page needs it.
+
+        What kb does after that (answer the saved questions, write the pages,
+        fill the search index) then does not share memory with the KB: at
+        100,000 evidence items it is a gigabyte.
+        """
+        if self.kb is not None:
+            self.kb = None
+            gc.collect()
 
     @event_priority(100)  # before the search plugin reads the page
     def _search_sees_text(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
@@ -286,7 +308,7 @@ def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path
     Each file is written straight from the KB, so no download is ever held
     in memory whole; MkDocs copies them into the site.
     """
-    from .graph import build_graph, to_graphml
+    from .graph import build_graph, write_graphml
     from .site import Download
 
     out = []
@@ -298,7 +320,8 @@ def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path
         for fmt, name in (("ttl", "kb.ttl"), ("jsonld", "kb.jsonld")):
             serialize_to(folder / name, iter_triples(kb, computed), fmt)
             out.append((Download(f"downloads/{name}", fmt), folder / name))
-    (folder / "kb.graphml").write_text(to_graphml(build_graph(kb, computed)), encoding="utf-8")
+    with open(folder / "kb.graphml", "w", encoding="utf-8", newline="\n") as handle:
+        write_graphml(build_graph(kb, computed), handle)
     out.append((Download("downloads/kb.graphml", "graphml"), folder / "kb.graphml"))
     return out
 

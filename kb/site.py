@@ -109,15 +109,20 @@ def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
 
 
 def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
-                downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
+                downloads: Sequence[Download] = (),
+                queries: Sequence[SavedQuery] | Callable[[], Sequence[SavedQuery]] = (),
                 history: Any = None) -> dict[str, Callable[[], str]]:
     """The pages of :func:`render_site`, sorted by path, each made only when called.
 
     A site engine can then hold one page's text at a time instead of all of
-    them (at 100,000 evidence items, the difference is gigabytes).
+    them (at 100,000 evidence items, the difference is gigabytes). ``queries``
+    may be a function that answers the saved questions when their page is
+    made; that page's maker holds no reference to ``kb``, so an engine that
+    makes it last can let the KB go before the questions' store is filled.
     """
+    answer = queries if callable(queries) else None
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
-                downloads=downloads, queries=queries, history=history)
+                downloads=downloads, queries=() if answer else queries, history=history)
     w = Render(site.words, directory_urls)
     events: list = []
 
@@ -137,7 +142,7 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         "sources.md": lambda: sources_page(sources_view(site), w),
         "gaps.md": lambda: gaps_page(gaps_view(site), w),
         "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
-        "questions.md": lambda: questions_page(questions_view(site), w),
+        "questions.md": partial(_questions_page, answer or (lambda q=site.queries: q), bool(site.illustrative), w),
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
         "assets/kb.css": lambda: STYLESHEET,
     }
@@ -150,6 +155,10 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         for item_id in items:
             makers[site.paths[item_id]] = partial(_item_page, page, view, site, item_id, w)
     return dict(sorted(makers.items()))
+
+
+def _questions_page(answer: Callable[[], Sequence[SavedQuery]], illustrative: bool, w: Render) -> str:
+    return questions_page(questions_view(answer(), illustrative), w)
 
 
 def _item_page(page: Callable, view: Callable, site: Site, item_id: str, w: Render) -> str:

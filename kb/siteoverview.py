@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Sequence
 
 from .score import standings
 from .sitefmt import COLOURS, Words, attr, esc, rich_block
@@ -487,8 +488,8 @@ class QuestionsView:
     illustrative: bool
 
 
-def questions_view(site: Site) -> QuestionsView:
-    return QuestionsView(tuple(sorted(site.queries, key=lambda q: q.name)), bool(site.illustrative))
+def questions_view(queries: Sequence[SavedQuery], illustrative: bool) -> QuestionsView:
+    return QuestionsView(tuple(sorted(queries, key=lambda q: q.name)), illustrative)
 
 
 def questions_page(v: QuestionsView, r: Render) -> str:

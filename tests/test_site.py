@@ -336,34 +336,48 @@ def test_the_downloads_are_the_exports(guarded_site):
     assert (guarded_site / "downloads/kb.jsonld").read_text(encoding="utf-8") == serialize(kb, "jsonld")
 
 
-def test_the_build_lets_the_kb_go_before_writing_pages(make_kb, tmp_path, monkeypatch):
-    """The KB (a gigabyte at 100,000 items) is freed once every page is made, not kept to the end."""
+def test_the_build_lets_the_kb_go_before_the_questions_and_the_writing(make_kb, tmp_path, monkeypatch):
+    """The KB (a gigabyte at 100,000 items) is freed once every other page is made: before the
+    saved questions' store is filled and before any page is written."""
     import gc
     import weakref
 
+    from kb import rdf
     from kb.mkdocs_plugin import KbPlugin
     from kb.sitebuild import build_site
 
     root = make_kb(GUARDED)
     (root / "mkdocs.yml").write_text(OFFLINE_SITE, encoding="utf-8")
     (root / "docs").mkdir(exist_ok=True)
+    (root / "queries").mkdir()
+    shutil.copy(ROOT / "queries" / "standings.rq", root / "queries" / "standings.rq")
     kb = _load(root)
     alive = weakref.ref(kb)
+    freed_at_store: list[bool] = []
     freed_when_written: list[bool] = []
-    write_page = KbPlugin.on_post_page
+    fill_store, write_page = rdf.load_store_from, KbPlugin.on_post_page
 
-    def watched(self, output, *, page, config):
+    def watched_store(path):
+        gc.collect()
+        freed_at_store.append(alive() is None)
+        return fill_store(path)
+
+    def watched_page(self, output, *, page, config):
         gc.collect()
         freed_when_written.append(alive() is None)
         return write_page(self, output, page=page, config=config)
 
-    monkeypatch.setattr(KbPlugin, "on_post_page", watched)
+    monkeypatch.setattr(rdf, "load_store_from", watched_store)
+    monkeypatch.setattr(KbPlugin, "on_post_page", watched_page)
     handed = [kb]
     del kb
     build_site(root, handed.pop(), tmp_path / "site", strict=True)
+    assert freed_at_store == [True]
     assert len(freed_when_written) > 5
     assert all(freed_when_written)
     assert "H1" in (tmp_path / "site" / "hypotheses" / "H1" / "index.html").read_text(encoding="utf-8")
+    questions = (tmp_path / "site" / "questions" / "index.html").read_text(encoding="utf-8")
+    assert "H1" in questions and "H2" in questions  # the standings question, answered
 
 
 def test_saved_questions_are_answered_on_the_site(guarded_site):
