@@ -56,7 +56,6 @@ TARGETS = {  # ratio limits from issue 7 (medium scale)
     "queries (median)": 2.0, "site (kb build)": 1.3,
 }
 PEAK_LIMIT_MB = 2048.0
-KB = "import sys; from kb.cli import main; sys.argv[0] = 'kb'; sys.exit(main())"
 
 
 # --- running one process -------------------------------------------------------------
@@ -121,7 +120,8 @@ def child(*args: str, **kw: Any) -> list[str]:
 
 
 def kb_cmd(root: Path, *args: str) -> list[str]:
-    return [sys.executable, "-c", KB, "-C", str(root), *args]
+    # as the kb program starts (python -m kb is the same program, with this interpreter)
+    return [sys.executable, "-m", "kb", "-C", str(root), *args]
 
 
 # --- results -------------------------------------------------------------------------

@@ -22,11 +22,13 @@ which keeps large sites fast to build).
 
 What keeps a site of 100,000 items within time and memory (see
 benchmarks/README.md): each page's text is made only when MkDocs reads it,
-and its HTML is kept compressed until the page is written; the downloads are
-streamed to temporary files; kb's HTML blocks skip Python-Markdown's raw-HTML
-parsing (:class:`GeneratedHtml`), and item pages share one converter
-(:class:`ItemPage`); the search index gets each page's words without
-diagrams, inline tags and the tables that list other items.
+and its HTML waits, compressed in a temporary file, until the page is
+written; the KB is let go once the last page that needs it is made, and the
+saved questions are answered after that, from the Turtle download; the
+downloads are streamed to temporary files; kb's HTML blocks skip
+Python-Markdown's raw-HTML parsing (:class:`GeneratedHtml`), and item pages
+share one converter (:class:`ItemPage`); the search index gets each page's
+words without diagrams, inline tags and the tables that list other items.
 """
 
 from __future__ import annotations
@@ -184,7 +186,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             # MkDocs finds a page's anchors in raw HTML only where Python-Markdown saw it
             page.present_anchor_ids = (page.present_anchor_ids or set()) | set(_ID_ATTR.findall(html))
         # MkDocs keeps every page's source and HTML until the last page is written; at
-        # 100,000 pages that is gigabytes. Until this page's turn, keep its HTML compressed.
+        # 100,000 pages that is gigabytes. Until this page's turn, its HTML waits on disk.
         page.markdown = ""
         self._stored_html.put(page.file.src_uri, html)
         return ""

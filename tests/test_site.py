@@ -380,6 +380,31 @@ def test_the_build_lets_the_kb_go_before_the_questions_and_the_writing(make_kb, 
     assert "H1" in questions and "H2" in questions  # the standings question, answered
 
 
+@pytest.mark.parametrize("preset, expected", [(None, "malloc"), ("pymalloc", "pymalloc")])
+def test_kb_build_runs_with_the_system_allocator_unless_told_otherwise(preset, expected, make_kb, tmp_path):
+    """So that the memory the KB frees is reused by the questions' store (see benchmarks/README.md)."""
+    import os
+    import subprocess
+
+    root = make_kb(GUARDED)
+    seen = tmp_path / "allocator.txt"
+    (root / "record.py").write_text(
+        "import os\n"
+        "def on_config(config):\n"
+        f"    open({str(seen)!r}, 'w').write(os.environ.get('PYTHONMALLOC', '-'))\n", encoding="utf-8")
+    (root / "mkdocs.yml").write_text(OFFLINE_SITE + "hooks:\n  - record.py\n", encoding="utf-8")
+    (root / "docs").mkdir(exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"}
+    if preset:
+        env["PYTHONMALLOC"] = preset
+    done = subprocess.run(["kb", "-C", str(root), "build", "-o", str(tmp_path / "site")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"built {tmp_path / 'site'}: 2 hypotheses")
+    assert seen.read_text() == expected
+    assert (tmp_path / "site" / "hypotheses" / "H1" / "index.html").is_file()
+
+
 def test_saved_questions_are_answered_on_the_site(guarded_site):
     from kb.mkdocs_plugin import answer_table
     from kb.rdf import iter_triples, load_store

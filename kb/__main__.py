@@ -1,0 +1,5 @@
+"""``python -m kb``: the same program as ``kb``."""
+
+from .cli import program
+
+program()
