@@ -672,7 +672,10 @@ def build(ws: Workspace, output: Path | None, strict: bool) -> None:
     from .sitebuild import build_site
 
     if _OWN_PROCESS and "PYTHONMALLOC" not in os.environ and os.name == "posix":
-        _rerun_with_system_allocator()
+        from .files import kb_files
+
+        if len(kb_files(ws.root)) > LARGE_KB_FILES:
+            _rerun_with_system_allocator()
     kb = ws.load_clean()
     built = f"{len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items"
     target = (output if output is not None else ws.root / "site").resolve()
@@ -684,6 +687,8 @@ def build(ws: Workspace, output: Path | None, strict: bool) -> None:
 
 #: True when kb runs as its own program (:func:`program`), not inside a test runner or a host.
 _OWN_PROCESS = False
+#: Item files above which ``kb build`` trades some speed for memory (:func:`_rerun_with_system_allocator`).
+LARGE_KB_FILES = 50_000
 
 
 def program() -> None:
@@ -701,8 +706,9 @@ def _rerun_with_system_allocator() -> None:
     pages, so the gigabyte it frees once the pages are made (100,000 items)
     stays with Python, and the store that answers the saved questions comes
     on top: 2.4 GB at the peak. With ``PYTHONMALLOC=malloc`` the store reuses
-    that memory (see benchmarks/README.md). A ``PYTHONMALLOC`` already set is
-    left as it is.
+    that memory (1.7 GB). It costs about 7 % of the build's time, so only KBs
+    of more than :data:`LARGE_KB_FILES` files get it (see benchmarks/README.md).
+    A ``PYTHONMALLOC`` already set is left as it is.
     """
     env = dict(os.environ, PYTHONMALLOC="malloc")
     sys.stdout.flush()

@@ -380,11 +380,14 @@ def test_the_build_lets_the_kb_go_before_the_questions_and_the_writing(make_kb, 
     assert "H1" in questions and "H2" in questions  # the standings question, answered
 
 
-@pytest.mark.parametrize("preset, expected", [(None, "malloc"), ("pymalloc", "pymalloc")])
-def test_kb_build_runs_with_the_system_allocator_unless_told_otherwise(preset, expected, make_kb, tmp_path):
-    """So that the memory the KB frees is reused by the questions' store (see benchmarks/README.md)."""
+@pytest.mark.parametrize("large, preset, expected", [(True, None, "malloc"), (True, "pymalloc", "pymalloc"),
+                                                     (False, None, "-")])
+def test_kb_build_on_a_large_kb_runs_with_the_system_allocator(large, preset, expected, make_kb, tmp_path):
+    """So that the memory the KB frees is reused by the questions' store (see benchmarks/README.md);
+    a PYTHONMALLOC the user set is kept, and small KBs keep Python's faster allocator."""
     import os
     import subprocess
+    import sys
 
     root = make_kb(GUARDED)
     seen = tmp_path / "allocator.txt"
@@ -397,7 +400,9 @@ def test_kb_build_runs_with_the_system_allocator_unless_told_otherwise(preset, e
     env = {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"}
     if preset:
         env["PYTHONMALLOC"] = preset
-    done = subprocess.run(["kb", "-C", str(root), "build", "-o", str(tmp_path / "site")], env=env,
+    # the kb program itself, told that more than one file makes a large KB
+    program = ["kb"] if not large else [sys.executable, "-c", "import kb.cli; kb.cli.LARGE_KB_FILES = 1; kb.cli.program()"]
+    done = subprocess.run([*program, "-C", str(root), "build", "-o", str(tmp_path / "site")], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"built {tmp_path / 'site'}: 2 hypotheses")
