@@ -134,6 +134,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.evidence_pages = {item_path("evidence", eid) for eid in self.kb.evidence}
         self._full_content = None
         self._stored_html = StoredHtml()
+        self.item_pages: list[ItemPage] = []
         for path, make in makers.items():
             if files.get_file_from_path(path) is not None:
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
@@ -144,7 +145,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 self.own_pages[path] = make
                 self.own_paths.add(path)
                 if path not in in_nav:
-                    ItemPage(file, config, self)
+                    self.item_pages.append(ItemPage(file, config, self))
             else:
                 files.append(File.generated(config, path, content=make()))
         for d, written in downloads:
@@ -213,7 +214,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         stored = self._stored_html.pop(page.file.src_uri)
         if stored is not None:
             self._full_content = stored
-            page.content = searchable(self._full_content, keep_tables=page.file.src_uri in self.evidence_pages)
+            evidence = page.file.src_uri in self.evidence_pages
+            page.content = searchable(self._full_content, keep_tables=evidence, one_entry=evidence)
         return context
 
     @event_priority(-100)  # after it, before the page is written
@@ -227,9 +229,16 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             page.content = ""  # written: its HTML need not stay in memory
         return output
 
+    @event_priority(100)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         self._drop_downloads()
         self._stored_html.close()
+        # Every page is written and its anchors checked; what is left is the search index,
+        # turned into JSON in one piece (at 100,000 pages, half a gigabyte while it lasts).
+        # The item pages' contents, metadata and anchors are of no more use: let them go.
+        for page in self.item_pages:
+            page.toc, page.meta, page.present_anchor_ids, page.links_to_anchors = get_toc([]), {}, None, None
+        self.item_pages.clear()
 
     def on_build_error(self, *, error: Exception) -> None:
         self._drop_downloads()
@@ -510,16 +519,26 @@ _NOT_FOR_SEARCH = re.compile(
     r'<pre class="mermaid">.*?</pre>|<span class="kb-bar[^>]*>(?:<span[^>]*></span>)*</span>'
     r'|<div class="kb-lang">[^<]*</div>|<span class="kb-(?:lang|key)"[^>]*>[^<]*</span>', re.S)
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
+_SUBHEADING = re.compile(r"<h([2-6])\b[^>]*>(.*?)</h\1>", re.S)
 _ANY_TAG = re.compile(r"<[^>]*>")
 #: Tags that only style or link text: the index needs their words, not the tags, and
 #: the search plugin parses every tag it is given.
 _INLINE_TAG = re.compile(r"</?(?:span|a|strong|em|div|br)\b[^>]*>")
 
 
-def searchable(html: str, keep_tables: bool) -> str:
-    """The part of a generated page the search index gets."""
+def searchable(html: str, keep_tables: bool, one_entry: bool = False) -> str:
+    """The part of a generated page the search index gets.
+
+    With ``one_entry``, the page's subheadings become plain paragraphs, so the
+    index has one entry for the whole page instead of one per section: for
+    short pages (evidence items) a hit in a section is as well served by the
+    page, and at 100,000 items that is 200,000 entries fewer for the search
+    plugin to turn into JSON in one piece (about 180 MB less at that moment).
+    """
     html = _NOT_FOR_SEARCH.sub("", html)
     html = _TABLE.sub(_table_words if keep_tables else "", html)
+    if one_entry:
+        html = _SUBHEADING.sub(r"<p>\2</p>", html)
     return _INLINE_TAG.sub("", html)
 
 
