@@ -236,8 +236,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         # Every page is written and its anchors checked; what is left is the search index,
         # turned into JSON in one piece (at 100,000 pages, half a gigabyte while it lasts).
         # The item pages' contents, metadata and anchors are of no more use: let them go.
+        empty = get_toc([])
         for page in self.item_pages:
-            page.toc, page.meta, page.present_anchor_ids, page.links_to_anchors = get_toc([]), {}, None, None
+            page.toc, page.meta, page.present_anchor_ids, page.links_to_anchors = empty, {}, None, None
         self.item_pages.clear()
 
     def on_build_error(self, *, error: Exception) -> None:
