@@ -25,7 +25,8 @@ benchmarks/README.md): each page's text is made only when MkDocs reads it,
 and its HTML waits, compressed in a temporary file, until the page is
 written; the KB is let go once the last page that needs it is made, and the
 saved questions are answered after that, from the Turtle download; the
-downloads are streamed to temporary files; kb's HTML blocks skip
+downloads are streamed to temporary files, and so are each page's search
+entries, from which the search index is written; kb's HTML blocks skip
 Python-Markdown's raw-HTML parsing (:class:`GeneratedHtml`), and item pages
 share one converter (:class:`ItemPage`); the search index gets each page's
 words without diagrams, inline tags and the tables that list other items.
@@ -134,6 +135,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self.evidence_pages = {item_path("evidence", eid) for eid in self.kb.evidence}
         self._full_content = None
         self._stored_html = StoredHtml()
+        self._search_index = SearchIndexOnDisk.taking_over(config)
         self.item_pages: list[ItemPage] = []
         for path, make in makers.items():
             if files.get_file_from_path(path) is not None:
@@ -222,6 +224,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def _reader_sees_all(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
         if self._full_content is not None:
             page.content, self._full_content = self._full_content, None
+        if self._search_index is not None:
+            self._search_index.take_entries()
         return context
 
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
@@ -230,21 +234,33 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return output
 
     @event_priority(100)  # before the search plugin writes its index
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _release_and_write_index(self, *, config: MkDocsConfig) -> None:
         self._drop_downloads()
         self._stored_html.close()
-        # Every page is written and its anchors checked; what is left is the search index,
-        # turned into JSON in one piece (at 100,000 pages, half a gigabyte while it lasts).
-        # The item pages' contents, metadata and anchors are of no more use: let them go.
+        # Every page is written and its anchors checked: the item pages' contents,
+        # metadata and anchors are of no more use (at 100,000 pages, hundreds of megabytes).
         empty = get_toc([])
         for page in self.item_pages:
             page.toc, page.meta, page.present_anchor_ids, page.links_to_anchors = empty, {}, None, None
         self.item_pages.clear()
+        if self._search_index is not None:
+            self._search_index.write(config.site_dir)
+
+    @event_priority(-100)  # after the search plugin has had its turn
+    def _give_the_index_back(self, *, config: MkDocsConfig) -> None:
+        if self._search_index is not None:
+            self._search_index.close()
+            self._search_index = None
+
+    on_post_build = CombinedEvent(_release_and_write_index, _give_the_index_back)
 
     def on_build_error(self, *, error: Exception) -> None:
         self._drop_downloads()
         if getattr(self, "_stored_html", None) is not None:
             self._stored_html.close()
+        if getattr(self, "_search_index", None) is not None:
+            self._search_index.close()
+            self._search_index = None
 
     def _drop_downloads(self) -> None:
         folder = getattr(self, "downloads_dir", None)
@@ -291,6 +307,71 @@ class StoredHtml:
     def close(self) -> None:
         self._file.close()
         self._at.clear()
+
+
+class SearchIndexOnDisk:
+    """Material's search index, moved page by page to a temporary file and written from there.
+
+    Material's search plugin keeps every page's entries until the build ends,
+    then turns them into one string and encodes that: at 100,000 pages, the
+    entries' text is held through the whole build, and the end adds a few
+    hundred megabytes more, which made the peak of the build. Each page's
+    entries are encoded here as Material encodes them, and the index file is
+    byte for byte the one Material would write (a test compares them). Under
+    ``mkdocs serve --dirty`` Material merges the index with the previous one,
+    and is left to do so.
+    """
+
+    _ENCODE = {"separators": (",", ":"), "default": str}  # as Material writes the index
+
+    def __init__(self, search: Any) -> None:
+        self._search = search
+        self._file = tempfile.TemporaryFile(prefix="kb-search-")
+        self._entries = 0
+
+    @classmethod
+    def taking_over(cls, config: MkDocsConfig) -> SearchIndexOnDisk | None:
+        """One for Material's search plugin in ``config``, or None where it should be left alone."""
+        try:
+            from material.plugins.search.plugin import SearchPlugin
+        except ImportError:
+            return None
+        found = [p for p in config.plugins.values() if isinstance(p, SearchPlugin)]
+        if len(found) != 1 or not found[0].config.enabled or getattr(found[0], "is_dirty", True):
+            return None
+        return cls(found[0])
+
+    def take_entries(self) -> None:
+        """Move the entries the search plugin has made so far (one page's) to the file."""
+        import json
+
+        entries = self._search.search_index.entries
+        for entry in entries:
+            self._file.write(b"," if self._entries else b"")
+            self._file.write(json.dumps(entry, **self._ENCODE).encode("utf-8"))
+            self._entries += 1
+        entries.clear()
+
+    def write(self, site_dir: str) -> None:
+        """Write the index where Material would, and keep Material from writing it again."""
+        # Material's own code makes the part around the entries, so its settings come out as it writes them
+        frame = self._search.search_index.generate_search_index(None)
+        if not frame.endswith("[]}"):
+            raise PluginError("kb: Material's search index has a form kb does not know; "
+                              "please report this with your mkdocs-material version")
+        folder = Path(site_dir) / "search"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "search_index.json", "wb") as out:
+            out.write(frame[:-2].encode("utf-8"))
+            self._file.seek(0)
+            shutil.copyfileobj(self._file, out)
+            out.write(frame[-2:].encode("utf-8"))
+        self._search.config.enabled = False  # for this build's last step only; see close()
+
+    def close(self) -> None:
+        """Give the search plugin back as it was (``mkdocs serve`` builds again with the same plugins)."""
+        self._search.config.enabled = True
+        self._file.close()
 
 
 # --- the stages the plugin calls ------------------------------------------------------

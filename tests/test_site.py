@@ -380,6 +380,38 @@ def test_the_build_lets_the_kb_go_before_the_questions_and_the_writing(make_kb, 
     assert "H1" in questions and "H2" in questions  # the standings question, answered
 
 
+def test_the_search_index_is_material_s_own_and_not_held_in_memory(make_kb, tmp_path, monkeypatch):
+    """kb moves each page's search entries to a temporary file as they are made (at 100,000 pages
+    Material holds hundreds of megabytes of them to the end); the index file is still byte for byte
+    the one Material's own code makes of the same entries."""
+    from material.plugins.search.plugin import SearchIndex
+
+    from kb.sitebuild import build_site
+
+    indexes, recorded, waiting = [], [], []
+    add = SearchIndex.add_entry_from_context
+
+    def recording(self, page):
+        indexes.append(self)
+        waiting.append(len(self.entries))
+        before = len(self.entries)
+        add(self, page)
+        recorded.extend(self.entries[before:])
+
+    monkeypatch.setattr(SearchIndex, "add_entry_from_context", recording)
+    root = make_kb(GUARDED)
+    (root / "mkdocs.yml").write_text(OFFLINE_SITE, encoding="utf-8")
+    (root / "docs").mkdir(exist_ok=True)
+    build_site(root, _load(root), tmp_path / "site", strict=True)
+    assert len(set(map(id, indexes))) == 1
+    assert len(waiting) > 5 and set(waiting) == {0}  # no page's entries were left for the next
+    index = indexes[0]
+    index.entries = recorded
+    written = (tmp_path / "site" / "search" / "search_index.json").read_bytes()
+    assert written == index.generate_search_index(None).encode("utf-8")
+    assert any(doc["location"].startswith("evidence/E1/") for doc in json.loads(written)["docs"])
+
+
 @pytest.mark.parametrize("large, preset, expected", [(True, None, "malloc"), (True, "pymalloc", "pymalloc"),
                                                      (False, None, "-")])
 def test_kb_build_on_a_large_kb_runs_with_the_system_allocator(large, preset, expected, make_kb, tmp_path):
