@@ -327,6 +327,10 @@ _WORDS_EN = {
     "gaps_note": "Each cell counts the links from evidence in that context to the hypothesis: "
     "+ supporting, − contradicting, ~ qualifying. A dot marks a gap, where no evidence exists yet. "
     "Arenas and workshops count for their municipality.",
+    "gaps_grouped": "There are {contexts} top-level contexts, too many for a column each (the map shows "
+    "at most {most}): each column groups municipalities of one role, or contexts of one kind (how many in "
+    "parentheses), and a dot marks a group with no evidence from any of them. A context's own page lists "
+    "the evidence from there; kb gaps gives a column per context.",
     "gaps_by_phase": "By project phase",
     "gap_cells": "{empty} of {total} cells have no evidence.",
     "at_milestone": "Standing at each milestone",
@@ -505,6 +509,10 @@ _WORDS_NB = {
     "gaps_note": "Hver celle teller koblingene fra evidens i den konteksten til hypotesen: + støtter, "
     "− motsier, ~ nyanserer. Et punkt markerer et hull der det ikke finnes evidens ennå. Arenaer og "
     "verksteder teller for kommunen sin.",
+    "gaps_grouped": "Det er {contexts} kontekster på øverste nivå, for mange til én kolonne hver (kartet "
+    "viser høyst {most}): hver kolonne samler kommunene med én rolle, eller kontekstene av ett slag (antallet "
+    "står i parentes), og et punkt markerer en gruppe uten evidens fra noen av dem. Hver kontekst har en "
+    "egen side med evidensen derfra; kb gaps gir én kolonne per kontekst.",
     "gaps_by_phase": "Etter prosjektfase",
     "gap_cells": "{empty} av {total} celler mangler evidens.",
     "at_milestone": "Stilling ved hver milepæl",

@@ -216,6 +216,12 @@ def _external(url: str, label: str) -> str:
 # --- the evidence gap map -------------------------------------------------------------
 
 
+#: More top-level contexts than this, and the gap map's columns group them: a national
+#: programme's 300 municipalities by 5,000 hypotheses would make a page of 70 MB that no one
+#: can read, and a site whose build grows with the square of the KB.
+MAX_GAP_COLUMNS = 24
+
+
 @dataclass(frozen=True)
 class GapsView:
     columns: tuple[tuple[str, Ref | None], ...]
@@ -225,6 +231,7 @@ class GapsView:
     empty: int
     total: int
     illustrative: bool
+    grouped: int = 0  # the number of top-level contexts, when the columns group them
 
 
 def gaps_view(site: Site) -> GapsView:
@@ -233,18 +240,44 @@ def gaps_view(site: Site) -> GapsView:
     w = site.words
     columns, rows = gap_map(site.kb, "context")
     pcolumns, prows = gap_map(site.kb, "phase")
-    cells = tuple(
-        (Ref(hid, site.paths[hid]), site.title_of(hid),
-         tuple((c.supports, c.contradicts, c.qualifies) for c in cols.values()))
-        for hid, cols in rows.items()
-    )
+    counts = {hid: [(c.supports, c.contradicts, c.qualifies) for c in cols.values()] for hid, cols in rows.items()}
+    heads = [(col, site.named(col)) if col in site.kb.contexts else (w("literature"), None) for col in columns]
+    grouped = len(columns) > MAX_GAP_COLUMNS
+    if grouped:
+        heads, counts = _context_groups(site, columns, counts)
+    cells = tuple((Ref(hid, site.paths[hid]), site.title_of(hid), tuple(cs)) for hid, cs in counts.items())
     pcells = tuple((Ref(hid, site.paths[hid]), tuple((c.supports, c.contradicts, c.qualifies)
                                                     for c in cols.values())) for hid, cols in prows.items())
     empty = sum(1 for _, _, cs in cells for c in cs if not sum(c))
     return GapsView(
-        tuple((col, site.named(col)) if col in site.kb.contexts else (w("literature"), None) for col in columns),
-        cells, tuple(pcolumns), pcells, empty, len(cells) * len(columns), bool(site.illustrative),
+        tuple(heads), cells, tuple(pcolumns), pcells, empty, len(cells) * len(heads), bool(site.illustrative),
+        grouped=len(columns) if grouped else 0,
     )
+
+
+def _context_groups(site: Site, columns: list[str], counts: dict[str, list[tuple[int, int, int]]]
+                    ) -> tuple[list[tuple[str, Ref | None]], dict[str, list[tuple[int, int, int]]]]:
+    """The gap map's columns grouped: municipalities by their role, other contexts by their kind.
+
+    A group's cell adds up its contexts' cells, so a gap is a group with no
+    evidence from any of its contexts.
+    """
+    def group(col: str) -> str:
+        context = site.kb.contexts.get(col)
+        if context is None:
+            return ""  # literature
+        return context.role if context.kind == "municipality" and context.role else context.kind
+
+    members: dict[str, list[int]] = {}
+    for i, col in enumerate(columns):
+        members.setdefault(group(col), []).append(i)
+    w = site.words
+    heads = [(f"{w.value(g)} ({len(at)})" if g else w("literature"), None) for g, at in members.items()]
+    summed = {
+        hid: [tuple(sum(cs[i][k] for i in at) for k in range(3)) for at in members.values()]
+        for hid, cs in counts.items()
+    }
+    return heads, summed  # type: ignore[return-value]
 
 
 def _cell(c: tuple[int, int, int]) -> str:
@@ -259,6 +292,8 @@ def gaps_page(v: GapsView, r: Render) -> str:
     out.title(w('gaps'))
     out.illustrative_notice(v.illustrative)
     out(esc(w("gaps_note")), "")
+    if v.grouped:
+        out(esc(w("gaps_grouped", contexts=v.grouped, most=MAX_GAP_COLUMNS)), "")
     out.table([w("hypothesis"), w("title")] + [out.link(ref) if ref else esc(name) for name, ref in v.columns],
               ([out.link(ref), esc(title)] + [_cell(c) for c in cells] for ref, title, cells in v.rows))
     out(esc(w("gap_cells", empty=v.empty, total=v.total)), "")

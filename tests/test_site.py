@@ -256,6 +256,27 @@ def test_ids_mkdocs_reads_as_indexes_get_their_own_page(make_kb):
     assert "\n# Hypotheses\n" in pages["hypotheses/index.md"]
 
 
+def test_a_gap_map_of_many_contexts_groups_its_columns(make_kb):
+    """A column per municipality stops where a reader can no longer follow a row (and where the page
+    would grow with hypotheses times contexts); past that, municipalities are grouped by role."""
+    from kb.siteoverview import MAX_GAP_COLUMNS
+
+    few = render_site(_load(make_kb(GUARDED)))["gaps.md"]
+    assert "contexts/town" in few and "top-level contexts" not in few
+    files = dict(GUARDED)
+    others = "".join(f"  - {{id: m{i}, kind: municipality, label: M{i}, role: sparring}}\n"
+                     for i in range(MAX_GAP_COLUMNS))
+    files["registry/registry.yaml"] = files["registry/registry.yaml"].replace(
+        "        contexts:\n", "        contexts:\n" + "".join("        " + line + "\n" for line in others.splitlines()))
+    page = render_site(_load(make_kb(files)))["gaps.md"]
+    head = next(line for line in page.splitlines() if line.startswith("<thead>") and "project (1)" in line)
+    assert head.count("<th>") == 4  # hypothesis, title, project, sparring
+    assert f"<th>sparring ({MAX_GAP_COLUMNS})</th>" in head and "contexts/m1" not in page
+    h1 = next(line for line in page.splitlines() if "hypotheses/H1/" in line and line.startswith("<tr>"))
+    assert "+1 −1 ~0" in h1  # E1 and E2, both from the town
+    assert f"There are {MAX_GAP_COLUMNS + 1} top-level contexts" in page
+
+
 def test_a_large_map_draws_constructs_only(make_kb):
     from kb.sitekit import MAP_MAX_HYPOTHESES
 
