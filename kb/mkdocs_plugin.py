@@ -314,8 +314,8 @@ class SearchIndexOnDisk:
 
     Material's search plugin keeps every page's entries until the build ends,
     then turns them into one string and encodes that: at 100,000 pages, the
-    entries' text is held through the whole build, and the end adds a few
-    hundred megabytes more, which made the peak of the build. Each page's
+    entries' text (over 100 MB) is held through the whole build, and the end
+    briefly needs as much again twice over. Each page's
     entries are encoded here as Material encodes them, and the index file is
     byte for byte the one Material would write (a test compares them). Under
     ``mkdocs serve --dirty`` Material merges the index with the previous one,

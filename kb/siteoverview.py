@@ -241,10 +241,11 @@ def gaps_view(site: Site) -> GapsView:
     columns, rows = gap_map(site.kb, "context")
     pcolumns, prows = gap_map(site.kb, "phase")
     counts = {hid: [(c.supports, c.contradicts, c.qualifies) for c in cols.values()] for hid, cols in rows.items()}
-    heads = [(col, site.named(col)) if col in site.kb.contexts else (w("literature"), None) for col in columns]
     grouped = len(columns) > MAX_GAP_COLUMNS
     if grouped:
         heads, counts = _context_groups(site, columns, counts)
+    else:
+        heads = [(col, site.named(col)) if col in site.kb.contexts else (w("literature"), None) for col in columns]
     cells = tuple((Ref(hid, site.paths[hid]), site.title_of(hid), tuple(cs)) for hid, cs in counts.items())
     pcells = tuple((Ref(hid, site.paths[hid]), tuple((c.supports, c.contradicts, c.qualifies)
                                                     for c in cols.values())) for hid, cols in prows.items())
