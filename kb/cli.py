@@ -706,8 +706,9 @@ def _rerun_with_system_allocator() -> None:
     pages, so the gigabyte it frees once the pages are made (100,000 items)
     stays with Python, and the store that answers the saved questions comes
     on top: 2.4 GB at the peak. With ``PYTHONMALLOC=malloc`` the store reuses
-    that memory (1.7 GB). It costs about 7 % of the build's time, so only KBs
-    of more than :data:`LARGE_KB_FILES` files get it (see benchmarks/README.md).
+    that memory (1.6 GB). It costs 7 % (small KB) to 19 % (100,000 items) of
+    the build's time, so only KBs of more than :data:`LARGE_KB_FILES` files
+    get it (see benchmarks/README.md).
     A ``PYTHONMALLOC`` already set is left as it is.
     """
     env = dict(os.environ, PYTHONMALLOC="malloc")
