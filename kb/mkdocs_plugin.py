@@ -136,7 +136,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._full_content = None
         self._stored_html = StoredHtml()
         self._search_index = SearchIndexOnDisk.taking_over(config)
-        self.item_pages: list[ItemPage] = []
         for path, make in makers.items():
             if files.get_file_from_path(path) is not None:
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
@@ -147,7 +146,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
                 self.own_pages[path] = make
                 self.own_paths.add(path)
                 if path not in in_nav:
-                    self.item_pages.append(ItemPage(file, config, self))
+                    ItemPage(file, config, self)
             else:
                 files.append(File.generated(config, path, content=make()))
         for d, written in downloads:
@@ -234,30 +233,25 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return output
 
     @event_priority(100)  # before the search plugin writes its index
-    def _release_and_write_index(self, *, config: MkDocsConfig) -> None:
+    def _write_index(self, *, config: MkDocsConfig) -> None:
         self._drop_downloads()
         self._stored_html.close()
-        # Every page is written and its anchors checked: the item pages' contents,
-        # metadata and anchors are of no more use (at 100,000 pages, hundreds of megabytes).
-        empty = get_toc([])
-        for page in self.item_pages:
-            page.toc, page.meta, page.present_anchor_ids, page.links_to_anchors = empty, {}, None, None
-        self.item_pages.clear()
         if self._search_index is not None:
             self._search_index.write(config.site_dir)
 
     @event_priority(-100)  # after the search plugin has had its turn
     def _give_the_index_back(self, *, config: MkDocsConfig) -> None:
-        if self._search_index is not None:
-            self._search_index.close()
-            self._search_index = None
+        self._close_search_index()
 
-    on_post_build = CombinedEvent(_release_and_write_index, _give_the_index_back)
+    on_post_build = CombinedEvent(_write_index, _give_the_index_back)
 
     def on_build_error(self, *, error: Exception) -> None:
         self._drop_downloads()
         if getattr(self, "_stored_html", None) is not None:
             self._stored_html.close()
+        self._close_search_index()
+
+    def _close_search_index(self) -> None:
         if getattr(self, "_search_index", None) is not None:
             self._search_index.close()
             self._search_index = None
