@@ -657,9 +657,11 @@ def history_command(ws: Workspace, item_id: str | None, limit: int | None, fmt: 
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to build into (default: site/ in the KB).")
 @click.option("--strict", is_flag=True, help="Fail on any MkDocs warning (such as a saved query that fails).")
+@click.option("--finish", nargs=2, hidden=True, metavar="WORK BUILT",
+              help="The second process of a build in two: the work folder, and what it holds.")
 @pass_workspace
 @handle_errors
-def build(ws: Workspace, output: Path | None, strict: bool) -> None:
+def build(ws: Workspace, output: Path | None, strict: bool, finish: tuple[str, str] | None) -> None:
     """Check the KB, export it and build the website, in one go.
 
     Runs the checks (stopping on errors), then builds the MkDocs Material
@@ -669,26 +671,29 @@ def build(ws: Workspace, output: Path | None, strict: bool) -> None:
     is built beside the old one and swapped in only when complete, so a
     failed build leaves the previous site intact.
     """
-    from .sitebuild import build_site
+    from .sitebuild import build_site, finish_site, prepare_site
 
-    if _OWN_PROCESS and "PYTHONMALLOC" not in os.environ and os.name == "posix":
-        from .files import kb_files
-
-        if len(kb_files(ws.root)) > LARGE_KB_FILES:
-            _rerun_with_system_allocator()
+    if finish:
+        work, built = finish
+        finish_site(Path(work), output, strict=strict)
+        click.echo(f"built {output}: {built}")
+        return
     kb = ws.load_clean()
     built = f"{len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items"
     target = (output if output is not None else ws.root / "site").resolve()
-    handed = [kb]
-    del kb  # the build lets the KB go once its pages are made (a gigabyte at 100,000 items)
-    build_site(ws.root, handed.pop(), target, strict=strict)
-    click.echo(f"built {target}: {built}")
+    if not (_OWN_PROCESS and os.name == "posix"):  # inside a test runner or a host: all in this process
+        handed = [kb]
+        del kb  # the build lets the KB go once its pages are made (a gigabyte at 100,000 items)
+        build_site(ws.root, handed.pop(), target, strict=strict)
+        click.echo(f"built {target}: {built}")
+        return
+    work = prepare_site(ws.root, kb, target, strict=strict)
+    _continue_in_a_fresh_process(["build", "-o", str(target), "--finish", str(work), built]
+                                 + (["--strict"] if strict else []), work)
 
 
 #: True when kb runs as its own program (:func:`program`), not inside a test runner or a host.
 _OWN_PROCESS = False
-#: Item files above which ``kb build`` trades some speed for memory (:func:`_rerun_with_system_allocator`).
-LARGE_KB_FILES = 50_000
 
 
 def program() -> None:
@@ -698,21 +703,23 @@ def program() -> None:
     main()
 
 
-def _rerun_with_system_allocator() -> None:
-    """Start this very command again, with Python's objects in the C library's allocator.
+def _continue_in_a_fresh_process(args: list[str], work: Path) -> None:
+    """Replace this process with ``kb ARGS``: what it held (the loaded KB) goes back to the system.
 
-    Python keeps small objects in arenas of its own and returns an arena only
-    when every object in it has gone. The KB shares its arenas with MkDocs'
-    pages, so the gigabyte it frees once the pages are made (100,000 items)
-    stays with Python, and the store that answers the saved questions comes
-    on top: 2.4 GB at the peak. With ``PYTHONMALLOC=malloc`` the store reuses
-    that memory (1.6 GB). It costs 7 % (small KB) to 19 % (100,000 items) of
-    the build's time, so only KBs of more than :data:`LARGE_KB_FILES` files
-    get it (see benchmarks/README.md).
-    A ``PYTHONMALLOC`` already set is left as it is.
+    Python keeps most of the memory of the objects it frees for its own later
+    use (it returns an arena of small objects only when every object in it
+    has gone), so in one process the KB's memory would stay under MkDocs'
+    pages and the saved questions' store: a gigabyte at 100,000 items (see
+    benchmarks/README.md). Replacing the process, rather than starting a
+    child, leaves no parent waiting with the KB.
     """
-    env = dict(os.environ, PYTHONMALLOC="malloc")
+    import shutil
+
     sys.stdout.flush()
     sys.stderr.flush()
-    # -P: the directory kb runs in is not searched for modules (it may hold a folder named kb)
-    os.execve(sys.executable, [sys.executable, "-P", "-m", "kb", *sys.argv[1:]], env)
+    try:
+        # -P: the directory kb runs in is not searched for modules (it may hold a folder named kb)
+        os.execv(sys.executable, [sys.executable, "-P", "-m", "kb", *args])
+    except OSError:
+        shutil.rmtree(work, ignore_errors=True)
+        raise

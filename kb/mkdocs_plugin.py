@@ -21,10 +21,13 @@ navigation of index pages only (item pages are reached by links and search,
 which keeps large sites fast to build).
 
 What keeps a site of 100,000 items within time and memory (see
-benchmarks/README.md): each page's text is made only when MkDocs reads it,
-and its HTML waits, compressed in a temporary file, until the page is
-written; the KB is let go once the last page that needs it is made, and the
-saved questions are answered after that, from the Turtle download; the
+benchmarks/README.md): ``kb build`` makes the pages and downloads in the
+process that loaded the KB and runs MkDocs in a fresh one
+(:class:`PreparedPages`); within one process (``mkdocs build``), each page's
+text is made only when MkDocs reads it, the KB is let go once the last page
+that needs it is made, and the saved questions are answered after that,
+from the Turtle download. Each page's HTML waits, compressed in a temporary
+file, until the page is written; the
 downloads are streamed to temporary files, and so are each page's search
 entries, from which the search index is written; kb's HTML blocks skip
 Python-Markdown's raw-HTML parsing (:class:`GeneratedHtml`), and item pages
@@ -41,9 +44,10 @@ import re
 import shutil
 import tempfile
 import zlib
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
@@ -80,17 +84,21 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     #: A KnowledgeBase loaded by the caller (``kb build``); loaded from ``root`` when None.
     kb: Any = None
+    #: The pages and downloads another process made (:class:`PreparedPages`); then no KB is loaded.
+    prepared: Any = None
 
     @event_priority(100)  # before search and privacy read the language and the cache
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         base = Path(config.config_file_path or ".").resolve().parent
         self.root = (base / self.config.root).resolve() if self.config.root else base
-        if self.kb is None:
-            self.kb = load_kb(self.root)
-        kb = self.kb
-        # Themes print the site's name as HTML, raw or through filters that unescape it.
-        config.site_name = inert(kb.text(kb.config.title))
-        config.theme["language"] = _theme_language(config, kb.config.site_language)
+        if self.prepared is not None:
+            title, language = self.prepared.title, self.prepared.language
+        else:
+            if self.kb is None:
+                self.kb = load_kb(self.root)
+            title, language = site_title(self.kb), self.kb.config.site_language
+        config.site_name = title
+        config.theme["language"] = _theme_language(config, language)
         if "assets/kb.css" not in config.extra_css:
             config.extra_css.append("assets/kb.css")
         _require_extensions(config)
@@ -100,39 +108,22 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         if not config.nav:
             from .site import nav
 
-            config.nav = nav(kb)
+            config.nav = nav(language)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        from mkdocs.utils import get_build_date
-
-        from .score import standings
-        from .site import page_makers
-        from .sitekit import item_path
-
         self._drop_downloads()
-        self.downloads_dir = Path(tempfile.mkdtemp(prefix="kb-downloads-"))
-        computed = standings(self.kb)
-        downloads = make_downloads(self.kb, computed, self.downloads_dir) if self.config.downloads else []
-        turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
-        if not self.config.questions:
-            queries: Any = []
-        elif turtle is not None:
-            # answered from the Turtle download when their page is made, which is made last,
-            # once the KB has gone: the KB and the questions' store are never in memory together
-            queries = partial(saved_queries, self.root, None, None, turtle)
+        if self.prepared is not None:
+            made = self.prepared.pages()
         else:
-            queries = saved_queries(self.root, self.kb, computed)
-        history = git_history(self.root, self.kb) if self.config.history else None
+            self.downloads_dir = Path(tempfile.mkdtemp(prefix="kb-downloads-"))
+            made = make_pages(self.kb, self.root, self.config, config.use_directory_urls, self.downloads_dir)
+        makers, downloads = made.makers, made.downloads
         self.own_paths: set[str] = set()
-        makers = page_makers(self.kb, build_date=get_build_date(), directory_urls=config.use_directory_urls,
-                             downloads=[d for d, _ in downloads], queries=queries, history=history)
-        if LAST_PAGE in makers:  # MkDocs reads the pages in the order of its files
-            makers[LAST_PAGE] = makers.pop(LAST_PAGE)
         self.own_pages: dict[str, Any] = {}
         in_nav = set(_nav_paths(config.nav))
         self._markdown = None
-        self.evidence_pages = {item_path("evidence", eid) for eid in self.kb.evidence}
+        self.evidence_pages = made.evidence_pages
         self._full_content = None
         self._stored_html = StoredHtml()
         self._search_index = SearchIndexOnDisk.taking_over(config)
@@ -235,6 +226,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     @event_priority(100)  # before the search plugin writes its index
     def _write_index(self, *, config: MkDocsConfig) -> None:
         self._drop_downloads()
+        if self.prepared is not None:
+            self.prepared.close()
         self._stored_html.close()
         if self._search_index is not None:
             self._search_index.write(config.site_dir)
@@ -247,6 +240,8 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self._drop_downloads()
+        if self.prepared is not None:
+            self.prepared.close()
         if getattr(self, "_stored_html", None) is not None:
             self._stored_html.close()
         self._close_search_index()
@@ -369,6 +364,139 @@ class SearchIndexOnDisk:
 
 
 # --- the stages the plugin calls ------------------------------------------------------
+
+
+def site_title(kb: Any) -> str:
+    """The site's name from kb.yaml, safe in HTML (themes print it raw, or through filters that unescape it)."""
+    return inert(kb.text(kb.config.title))
+
+
+@dataclass
+class SitePages:
+    """What kb adds to a build: the pages' makers by path, in the order MkDocs should read them, and the downloads."""
+
+    title: str
+    language: str
+    makers: dict[str, Callable[[], str]]
+    downloads: list[tuple[Any, Path]]
+    #: The evidence items' pages (the search index gives each one entry).
+    evidence_pages: set[str]
+    #: Has the KB illustrative items (the questions page says so)?
+    illustrative: bool = False
+    #: The Turtle download the saved questions are answered from when their page is made, if they are.
+    questions_from: Path | None = None
+
+
+def make_pages(kb: Any, root: Path, options: KbPluginConfig, directory_urls: bool, folder: Path) -> SitePages:
+    """The KB's pages, each made when called, and its downloads, written in ``folder``."""
+    from mkdocs.utils import get_build_date
+
+    from .score import standings
+    from .site import has_illustrative_items, page_makers
+    from .sitekit import item_path
+
+    computed = standings(kb)
+    downloads = make_downloads(kb, computed, folder) if options.downloads else []
+    turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
+    if not options.questions:
+        queries: Any = []
+    elif turtle is not None:
+        # answered from the Turtle download when their page is made, which is made last,
+        # once the KB has gone: the KB and the questions' store are never in memory together
+        queries = partial(saved_queries, root, None, None, turtle)
+    else:
+        queries = saved_queries(root, kb, computed)
+    history = git_history(root, kb) if options.history else None
+    makers = page_makers(kb, build_date=get_build_date(), directory_urls=directory_urls,
+                         downloads=[d for d, _ in downloads], queries=queries, history=history)
+    if LAST_PAGE in makers:  # MkDocs reads the pages in the order of its files
+        makers[LAST_PAGE] = makers.pop(LAST_PAGE)
+    return SitePages(site_title(kb), kb.config.site_language, makers, downloads,
+                     {item_path("evidence", eid) for eid in kb.evidence}, has_illustrative_items(kb),
+                     turtle if callable(queries) else None)
+
+
+class PreparedPages:
+    """The KB's pages made by one process and built into the site by another.
+
+    ``kb build`` makes every page and download in the process that loaded
+    the KB, writes them to a folder (:meth:`write`), and runs MkDocs in a
+    fresh process that reads them from there (:meth:`read`): the KB's
+    memory goes back to the system with the first process, so MkDocs and
+    the saved questions' store never share a process with it. In one
+    process Python keeps most of the memory a freed KB held (it returns an
+    arena only when every object in it has gone), and at 100,000 items the
+    store would come on top of it. The saved questions are still answered
+    in the second process, from the Turtle download.
+    """
+
+    MANIFEST = "pages.json"
+    TEXTS = "pages.txt"
+
+    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
+        self.folder = folder
+        self._manifest = manifest
+        self.title: str = manifest["title"]
+        self.language: str = manifest["language"]
+        self._texts: Any = None
+
+    @classmethod
+    def write(cls, kb: Any, root: Path, options: KbPluginConfig, directory_urls: bool, folder: Path) -> None:
+        """Make the pages and downloads of ``kb`` into ``folder`` (which must not exist yet)."""
+        import json
+
+        folder.mkdir()
+        made = make_pages(kb, root, options, directory_urls, folder)
+        later = made.questions_from is not None
+        pages: list[tuple[str, int, int]] = []
+        with open(folder / cls.TEXTS, "wb") as out:
+            for path, make in made.makers.items():
+                if later and path == LAST_PAGE:
+                    continue  # answered in the process that never held the KB
+                data = make().encode("utf-8")
+                pages.append((path, out.tell(), len(data)))
+                out.write(data)
+        manifest = {
+            "root": str(root), "title": made.title, "language": made.language, "directory_urls": directory_urls,
+            "pages": pages, "questions_from": made.questions_from.name if later else None,
+            "illustrative": made.illustrative, "evidence_pages": sorted(made.evidence_pages),
+            "downloads": [(d.path, d.kind, written.name) for d, written in made.downloads],
+        }
+        (folder / cls.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> PreparedPages:
+        import json
+
+        return cls(folder, json.loads((folder / cls.MANIFEST).read_text(encoding="utf-8")))
+
+    @property
+    def root(self) -> Path:
+        return Path(self._manifest["root"])
+
+    def pages(self) -> SitePages:
+        """The pages as the plugin takes them: each read from the folder when MkDocs reads it."""
+        from .site import Download, questions_page_maker
+
+        m = self._manifest
+        self._texts = open(self.folder / self.TEXTS, "rb")  # noqa: SIM115 (closed by close())
+        makers: dict[str, Callable[[], str]] = {path: partial(self._text, at, size) for path, at, size in m["pages"]}
+        if m["questions_from"] is not None:
+            answer = partial(saved_queries, self.root, None, None, self.folder / m["questions_from"])
+            makers[LAST_PAGE] = questions_page_maker(answer, illustrative=m["illustrative"], language=self.language,
+                                                     directory_urls=m["directory_urls"])
+        downloads = [(Download(path, kind), self.folder / name) for path, kind, name in m["downloads"]]
+        return SitePages(self.title, self.language, makers, downloads, set(m["evidence_pages"]), m["illustrative"])
+
+    def _text(self, at: int, size: int) -> str:
+        self._texts.seek(at)
+        return self._texts.read(size).decode("utf-8")
+
+    def close(self) -> None:
+        if self._texts is not None:
+            self._texts.close()
+            self._texts = None
+
 
 
 def load_kb(root: Path) -> Any:

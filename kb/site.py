@@ -86,7 +86,8 @@ from .siteoverview import (
     sources_view,
 )
 
-__all__ = ["Download", "SavedQuery", "nav", "page_makers", "render_site"]
+__all__ = ["Download", "SavedQuery", "has_illustrative_items", "nav", "page_makers", "questions_page_maker",
+           "render_site"]
 
 
 # --- the pure function ----------------------------------------------------------------
@@ -157,6 +158,23 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
     return dict(sorted(makers.items()))
 
 
+def questions_page_maker(answer: Callable[[], Sequence[SavedQuery]], *, illustrative: bool, language: str,
+                         directory_urls: bool = True) -> Callable[[], str]:
+    """The maker of the questions page alone, for an engine that answers the questions away from the KB.
+
+    ``illustrative`` says whether the KB has illustrative items (the page
+    then says its answers include them); ``language`` is kb.yaml's
+    ``site_language``. Gives the page :func:`page_makers` gives, with the
+    same answers.
+    """
+    return partial(_questions_page, answer, illustrative, Render(Words(language), directory_urls))
+
+
+def has_illustrative_items(kb: KnowledgeBase) -> bool:
+    """Whether any hypothesis or evidence item is marked illustrative (pages that show them say so)."""
+    return any(h.illustrative for h in kb.hypotheses.values()) or any(e.illustrative for e in kb.evidence.values())
+
+
 def _questions_page(answer: Callable[[], Sequence[SavedQuery]], illustrative: bool, w: Render) -> str:
     return questions_page(questions_view(answer(), illustrative), w)
 
@@ -165,9 +183,9 @@ def _item_page(page: Callable, view: Callable, site: Site, item_id: str, w: Rend
     return page(view(site, item_id), w)
 
 
-def nav(kb: KnowledgeBase) -> list[dict[str, str]]:
-    """The site's navigation in MkDocs' form: the index pages only."""
-    w = Words(kb.config.site_language)
+def nav(language: str) -> list[dict[str, str]]:
+    """The site's navigation in MkDocs' form: the index pages only, named in ``language`` (kb.yaml's site_language)."""
+    w = Words(language)
     entries = [("home", "index.md"), ("map", "map.md"), ("hypotheses", "hypotheses/index.md"),
                ("evidence", "evidence/index.md"), ("constructs", "constructs/index.md"),
                ("contexts", "contexts/index.md"), ("gaps", "gaps.md"), ("changes", "changes.md"),

@@ -12,6 +12,7 @@ import html
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -158,8 +159,8 @@ def test_every_item_has_a_page(kitchen_sink):
                   "sources.md", "hypotheses/index.md", "evidence/index.md", "constructs/index.md",
                   "contexts/index.md"):
         assert index in pages
-    assert [next(iter(entry.values())) for entry in nav(kb)][0] == "index.md"
-    assert all(path in pages for entry in nav(kb) for path in entry.values())
+    assert [next(iter(entry.values())) for entry in nav(kb.config.site_language)][0] == "index.md"
+    assert all(path in pages for entry in nav(kb.config.site_language) for path in entry.values())
 
 
 def test_the_site_speaks_the_configured_language(kitchen_sink):
@@ -433,34 +434,77 @@ def test_the_search_index_is_material_s_own_and_not_held_in_memory(make_kb, tmp_
     assert any(doc["location"].startswith("evidence/E1/") for doc in json.loads(written)["docs"])
 
 
-@pytest.mark.parametrize("large, preset, expected", [(True, None, "malloc"), (True, "pymalloc", "pymalloc"),
-                                                     (False, None, "-")])
-def test_kb_build_on_a_large_kb_runs_with_the_system_allocator(large, preset, expected, make_kb, tmp_path):
-    """So that the memory the KB frees is reused by the questions' store (see benchmarks/README.md);
-    a PYTHONMALLOC the user set is kept, and small KBs keep Python's faster allocator."""
-    import os
-    import subprocess
-    import sys
+def _run_kb(root: Path, *args: str) -> tuple[subprocess.CompletedProcess, int]:
+    """The kb program itself (as a user runs it), and its process id."""
+    with subprocess.Popen(["kb", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True) as proc:
+        out, err = proc.communicate(timeout=300)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), proc.pid
 
+
+def _guarded_with_questions(make_kb, hook: str = "") -> Path:
     root = make_kb(GUARDED)
-    seen = tmp_path / "allocator.txt"
-    (root / "record.py").write_text(
-        "import os\n"
-        "def on_config(config):\n"
-        f"    open({str(seen)!r}, 'w').write(os.environ.get('PYTHONMALLOC', '-'))\n", encoding="utf-8")
-    (root / "mkdocs.yml").write_text(OFFLINE_SITE + "hooks:\n  - record.py\n", encoding="utf-8")
+    (root / "queries").mkdir()
+    shutil.copy(ROOT / "queries" / "standings.rq", root / "queries" / "standings.rq")
+    (root / "mkdocs.yml").write_text(OFFLINE_SITE + hook, encoding="utf-8")
     (root / "docs").mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONMALLOC"}
-    if preset:
-        env["PYTHONMALLOC"] = preset
-    # the kb program itself, told that more than one file makes a large KB
-    program = ["kb"] if not large else [sys.executable, "-c", "import kb.cli; kb.cli.LARGE_KB_FILES = 1; kb.cli.program()"]
-    done = subprocess.run([*program, "-C", str(root), "build", "-o", str(tmp_path / "site")], env=env,
-                          capture_output=True, text=True, timeout=300)
+    return root
+
+
+def test_kb_build_runs_mkdocs_in_a_process_that_never_held_the_kb(make_kb, tmp_path):
+    """The KB's memory goes back to the system before MkDocs and the questions' store fill theirs:
+    the pages are made where the KB was loaded, and that process becomes MkDocs (no parent waits
+    holding the KB); see benchmarks/README.md."""
+    seen = tmp_path / "seen.json"
+    hook = tmp_path / "record.py"
+    hook.write_text("import json, os, sys\n"
+                    "def on_config(config):\n"
+                    f"    open({str(seen)!r}, 'w').write(json.dumps([os.getpid(), 'kb.load' in sys.modules]))\n",
+                    encoding="utf-8")
+    root = _guarded_with_questions(make_kb, f"hooks:\n  - {hook}\n")
+    out = tmp_path / "out" / "site"
+    done, pid = _run_kb(root, "build", "-o", str(out))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(f"built {tmp_path / 'site'}: 2 hypotheses")
-    assert seen.read_text() == expected
-    assert (tmp_path / "site" / "hypotheses" / "H1" / "index.html").is_file()
+    assert done.stdout.startswith(f"built {out}: 2 hypotheses, 2 evidence items")
+    assert json.loads(seen.read_text()) == [pid, False]
+    assert (out / "hypotheses" / "H1" / "index.html").is_file()
+    answers = (out / "questions" / "index.html").read_text(encoding="utf-8")
+    assert "<th>belief</th>" in answers and "<td>H1</td>" in answers  # answered in the second process
+    assert [p.name for p in out.parent.iterdir()] == ["site"]  # no work folder left
+
+
+def test_kb_build_failing_in_its_second_process_keeps_the_previous_site(make_kb, tmp_path):
+    root = _guarded_with_questions(make_kb)
+    out = tmp_path / "out" / "site"
+    assert _run_kb(root, "build", "-o", str(out))[0].returncode == 0
+    before = _files(out)
+    (root / "docs" / "broken.md").write_text("# Broken\n\n[nowhere](missing.md)\n", encoding="utf-8")
+    done, _ = _run_kb(root, "build", "--strict", "-o", str(out))
+    assert done.returncode == 2
+    assert "kb: the site could not be built" in done.stderr and "Traceback" not in done.stderr
+    assert _files(out) == before
+    assert [p.name for p in out.parent.iterdir()] == ["site"]
+
+
+@pytest.mark.parametrize("options", ["", "      downloads: false\n"])
+def test_a_build_in_two_processes_gives_the_same_site_as_one(options, make_kb, tmp_path, monkeypatch):
+    """Without downloads the questions are answered where the KB is; with them, from the Turtle file."""
+    from kb.sitebuild import build_site, finish_site, prepare_site
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    root = _guarded_with_questions(make_kb)
+    if options:
+        (root / "mkdocs.yml").write_text(OFFLINE_SITE.replace("  - kb\n", "  - kb:\n" + options), encoding="utf-8")
+    (root / "docs" / "sources.md").write_text("# Our sources\n\nWritten by hand.\n", encoding="utf-8")
+    build_site(root, _load(root), tmp_path / "one")
+    work = prepare_site(root, _load(root), tmp_path / "two")
+    finish_site(work, tmp_path / "two")
+    one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
+    assert one.keys() == two.keys() and "questions/index.html" in one
+    assert [rel for rel in one if one[rel] != two[rel]] == []
+    assert b"Written by hand." in two["sources/index.html"]
+    assert ("downloads/kb.ttl" in two) == (not options)
+    assert not work.exists()
 
 
 def test_saved_questions_are_answered_on_the_site(guarded_site):
