@@ -383,7 +383,7 @@ class SitePages:
     evidence_pages: set[str]
     #: Has the KB illustrative items (the questions page says so)?
     illustrative: bool = False
-    #: The Turtle download the saved questions are answered from when their page is made, if they are.
+    #: The Turtle file the saved questions are answered from when their page is made (None: no questions).
     questions_from: Path | None = None
 
 
@@ -397,23 +397,17 @@ def make_pages(kb: Any, root: Path, options: KbPluginConfig, directory_urls: boo
 
     computed = standings(kb)
     downloads = make_downloads(kb, computed, folder) if options.downloads else []
-    turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
-    if not options.questions:
-        queries: Any = []
-    elif turtle is not None:
-        # answered from the Turtle download when their page is made, which is made last,
-        # once the KB has gone: the KB and the questions' store are never in memory together
-        queries = partial(saved_queries, root, None, None, turtle)
-    else:
-        queries = saved_queries(root, kb, computed)
+    data = questions_data(kb, computed, folder, downloads) if options.questions else None
+    # answered when their page is made, which is made last, once the KB has gone:
+    # the KB and the questions' store are never in memory together
+    queries = partial(saved_queries, root, data) if options.questions else []
     history = git_history(root, kb) if options.history else None
     makers = page_makers(kb, build_date=get_build_date(), directory_urls=directory_urls,
                          downloads=[d for d, _ in downloads], queries=queries, history=history)
     if LAST_PAGE in makers:  # MkDocs reads the pages in the order of its files
         makers[LAST_PAGE] = makers.pop(LAST_PAGE)
     return SitePages(site_title(kb), kb.config.site_language, makers, downloads,
-                     {item_path("evidence", eid) for eid in kb.evidence}, has_illustrative_items(kb),
-                     turtle if callable(queries) else None)
+                     {item_path("evidence", eid) for eid in kb.evidence}, has_illustrative_items(kb), data)
 
 
 class PreparedPages:
@@ -482,7 +476,7 @@ class PreparedPages:
         self._texts = open(self.folder / self.TEXTS, "rb")  # noqa: SIM115 (closed by close())
         makers: dict[str, Callable[[], str]] = {path: partial(self._text, at, size) for path, at, size in m["pages"]}
         if m["questions_from"] is not None:
-            answer = partial(saved_queries, self.root, None, None, self.folder / m["questions_from"])
+            answer = partial(saved_queries, self.root, self.folder / m["questions_from"])
             makers[LAST_PAGE] = questions_page_maker(answer, illustrative=m["illustrative"], language=self.language,
                                                      directory_urls=m["directory_urls"])
         downloads = [(Download(path, kind), self.folder / name) for path, kind, name in m["downloads"]]
@@ -541,13 +535,30 @@ def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path
     return out
 
 
-def saved_queries(root: Path, kb: Any, computed: Any, turtle: Path | None = None) -> list[Any]:
-    """The saved questions in queries/*.rq, each with its answer on this KB (SELECT, ASK or CONSTRUCT).
+def questions_data(kb: Any, computed: Any, folder: Path, downloads: list[tuple[Any, Path]]) -> Path | None:
+    """The Turtle file the saved questions are answered from: the download, else one written for them.
 
-    The store is read from ``turtle`` (the Turtle download, already written)
-    when there is one, else made from the KB. A question that fails to run
-    is logged as a warning (``mkdocs build --strict`` then fails) and shown
-    without an answer.
+    None when kb.rdf is not available (the questions are then shown unanswered).
+    """
+    turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
+    if turtle is not None:
+        return turtle
+    try:
+        from .rdf import iter_triples, serialize_to
+    except ImportError:
+        return None
+    turtle = folder / "questions.ttl"
+    serialize_to(turtle, iter_triples(kb, computed), "ttl")
+    return turtle
+
+
+def saved_queries(root: Path, turtle: Path | None) -> list[Any]:
+    """The saved questions in queries/*.rq, each with its answer on the KB written in ``turtle``.
+
+    Answers SELECT, ASK and CONSTRUCT questions. A question that fails to
+    run is logged as a warning (``mkdocs build --strict`` then fails) and
+    shown without an answer; with no ``turtle``, every question is shown
+    unanswered.
     """
     from .site import SavedQuery
 
@@ -556,11 +567,10 @@ def saved_queries(root: Path, kb: Any, computed: Any, turtle: Path | None = None
     if not files:
         return []
     try:
-        from .rdf import iter_triples, load_store, load_store_from
+        from .rdf import load_store_from
     except ImportError:
-        store = None
-    else:
-        store = load_store_from(turtle) if turtle is not None else load_store(iter_triples(kb, computed))
+        turtle = None
+    store = load_store_from(turtle) if turtle is not None else None
     out = []
     for path in files:
         text = path.read_text(encoding="utf-8")

@@ -487,6 +487,24 @@ def test_kb_build_failing_in_its_second_process_keeps_the_previous_site(make_kb,
 
 
 @pytest.mark.parametrize("options", ["", "      downloads: false\n"])
+def test_a_saved_question_that_fails_is_shown_and_fails_a_strict_build(options, make_kb, tmp_path):
+    root = _guarded_with_questions(make_kb)
+    if options:
+        (root / "mkdocs.yml").write_text(OFFLINE_SITE.replace("  - kb\n", "  - kb:\n" + options), encoding="utf-8")
+    (root / "queries" / "broken.rq").write_text("# A question with a typo\nSELECT ?x WHERE { ?x }\n", encoding="utf-8")
+    out = tmp_path / "out" / "site"
+    done, _ = _run_kb(root, "build", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "saved question broken.rq failed" in done.stderr
+    page = (out / "questions" / "index.html").read_text(encoding="utf-8")
+    assert "the query failed" in page and "<td>H1</td>" in page  # the other question is still answered
+    before = _files(out)
+    done, _ = _run_kb(root, "build", "--strict", "-o", str(out))
+    assert done.returncode == 2 and "kb: the site could not be built" in done.stderr
+    assert _files(out) == before
+
+
+@pytest.mark.parametrize("options", ["", "      downloads: false\n"])
 def test_a_build_in_two_processes_gives_the_same_site_as_one(options, make_kb, tmp_path, monkeypatch):
     """Without downloads the questions are answered where the KB is; with them, from the Turtle file."""
     from kb.sitebuild import build_site, finish_site, prepare_site
