@@ -514,21 +514,25 @@ def load_kb(root: Path) -> Any:
 def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path]]:
     """(Download, file written in ``folder``) for the RDF files (Turtle, JSON-LD) and the GraphML graph.
 
-    Each file is written straight from the KB, so no download is ever held
-    in memory whole; MkDocs copies them into the site.
+    Each file is written as it is made, so no download is ever held in
+    memory whole; MkDocs copies them into the site. JSON-LD is made from the
+    Turtle file (the same triples in the same order, so the same bytes as
+    from the KB: a test compares them with ``kb export``), which is a third
+    quicker than making the triples from the KB again.
     """
     from .graph import build_graph, write_graphml
     from .site import Download
 
     out = []
     try:
-        from .rdf import iter_triples, serialize_to
+        from .rdf import iter_triples, read_turtle, serialize_to
     except ImportError:
         log.info("kb: kb.rdf is not available; no RDF downloads and no answers to saved questions")
     else:
-        for fmt, name in (("ttl", "kb.ttl"), ("jsonld", "kb.jsonld")):
-            serialize_to(folder / name, iter_triples(kb, computed), fmt)
-            out.append((Download(f"downloads/{name}", fmt), folder / name))
+        turtle, jsonld = folder / "kb.ttl", folder / "kb.jsonld"
+        serialize_to(turtle, iter_triples(kb, computed), "ttl")
+        serialize_to(jsonld, read_turtle(turtle), "jsonld")
+        out += [(Download("downloads/kb.ttl", "ttl"), turtle), (Download("downloads/kb.jsonld", "jsonld"), jsonld)]
     with open(folder / "kb.graphml", "w", encoding="utf-8", newline="\n") as handle:
         write_graphml(build_graph(kb, computed), handle)
     out.append((Download("downloads/kb.graphml", "graphml"), folder / "kb.graphml"))

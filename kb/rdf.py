@@ -476,7 +476,7 @@ def serialize_triples(items: Iterable[ox.Triple], fmt: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def serialize_to(path: Path, items: Iterable[ox.Triple], fmt: str) -> None:
+def serialize_to(path: Path, items: Iterable[ox.Triple | ox.Quad], fmt: str) -> None:
     """:func:`serialize_triples` streamed into a file (ending with a newline, as there)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown RDF format {fmt!r}")
@@ -554,6 +554,12 @@ def load_store_draining(kb: KnowledgeBase) -> ox.Store:
     finally:
         os.unlink(name)
     return store
+
+
+def read_turtle(path: Path) -> Iterator[ox.Quad]:
+    """The triples of a Turtle file that :func:`serialize_to` wrote, in the file's order (as quads
+    in the default graph, which every serialiser writes as the triples they are)."""
+    return ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
 
 
 def load_store_from(path: Path) -> ox.Store:
