@@ -681,7 +681,8 @@ def build(ws: Workspace, output: Path | None, strict: bool, finish: tuple[str, s
     kb = ws.load_clean()
     built = f"{len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items"
     target = (output if output is not None else ws.root / "site").resolve()
-    if not (_OWN_PROCESS and os.name == "posix"):  # inside a test runner or a host: all in this process
+    items = len(kb.hypotheses) + len(kb.evidence)
+    if not (_OWN_PROCESS and os.name == "posix" and items >= TWO_PROCESSES_FROM):
         handed = [kb]
         del kb  # the build lets the KB go once its pages are made (a gigabyte at 100,000 items)
         build_site(ws.root, handed.pop(), target, strict=strict)
@@ -694,6 +695,10 @@ def build(ws: Workspace, output: Path | None, strict: bool, finish: tuple[str, s
 
 #: True when kb runs as its own program (:func:`program`), not inside a test runner or a host.
 _OWN_PROCESS = False
+#: Hypotheses and evidence items from which ``kb build`` runs MkDocs in a process of its own
+#: (:func:`_continue_in_a_fresh_process`): below, the second start (half a second) costs more than the
+#: memory it gives back.
+TWO_PROCESSES_FROM = 5_000
 
 
 def program() -> None:
@@ -705,6 +710,9 @@ def program() -> None:
 
 def _continue_in_a_fresh_process(args: list[str], work: Path) -> None:
     """Replace this process with ``kb ARGS``: what it held (the loaded KB) goes back to the system.
+
+    Run by ``kb build`` (as its own program, on POSIX systems) once the pages
+    of a KB of at least :data:`TWO_PROCESSES_FROM` items are made.
 
     Python keeps most of the memory of the objects it frees for its own later
     use (it returns an arena of small objects only when every object in it
