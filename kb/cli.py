@@ -674,6 +674,8 @@ def build(ws: Workspace, output: Path | None, strict: bool, finish: tuple[str, s
     from .sitebuild import build_site, finish_site, prepare_site
 
     if finish:
+        if output is None:
+            raise click.UsageError("--finish needs -o, the site's folder")
         work, built = finish
         finish_site(Path(work), output, strict=strict)
         click.echo(f"built {output}: {built}")

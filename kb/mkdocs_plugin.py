@@ -21,8 +21,8 @@ navigation of index pages only (item pages are reached by links and search,
 which keeps large sites fast to build).
 
 What keeps a site of 100,000 items within time and memory (see
-benchmarks/README.md): ``kb build`` makes the pages and downloads in the
-process that loaded the KB and runs MkDocs in a fresh one
+benchmarks/README.md): ``kb build`` makes a large KB's pages and downloads
+in the process that loaded the KB and runs MkDocs in a fresh one
 (:class:`PreparedPages`); within one process (``mkdocs build``), each page's
 text is made only when MkDocs reads it, the KB is let go once the last page
 that needs it is made, and the saved questions are answered after that,
@@ -490,7 +490,6 @@ class PreparedPages:
         if self._texts is not None:
             self._texts.close()
             self._texts = None
-
 
 
 def load_kb(root: Path) -> Any:

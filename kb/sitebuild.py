@@ -7,9 +7,9 @@ the previous site as it was. Uses the KB's ``mkdocs.yml`` when there is one,
 else a built-in configuration (Material, search, privacy, the kb plugin), so
 a KB made with ``kb init`` gets a site too.
 
-``kb build`` runs the build in two processes (:func:`prepare_site` in the
-one that loaded the KB, :func:`finish_site` in a fresh one), so that MkDocs
-never shares memory with the KB; :func:`build_site` does both in one.
+``kb build`` runs a large KB's build in two processes (:func:`prepare_site`
+in the one that loaded the KB, :func:`finish_site` in a fresh one), so that
+MkDocs never shares memory with the KB; :func:`build_site` does both in one.
 
 Raises :class:`SiteError` (a :class:`~kb.errors.KbError`) when MkDocs fails.
 """
