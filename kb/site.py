@@ -143,7 +143,8 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         "sources.md": lambda: sources_page(sources_view(site), w),
         "gaps.md": lambda: gaps_page(gaps_view(site), w),
         "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
-        "questions.md": partial(_questions_page, answer or (lambda q=site.queries: q), bool(site.illustrative), w),
+        "questions.md": questions_page_maker(answer or (lambda q=site.queries: q), illustrative=bool(site.illustrative),
+                                             language=kb.config.site_language, directory_urls=directory_urls),
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
         "assets/kb.css": lambda: STYLESHEET,
     }

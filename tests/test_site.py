@@ -660,6 +660,23 @@ def test_a_kb_without_mkdocs_yml_gets_a_site(make_kb, tmp_path, monkeypatch):
     assert "Guarded" in (site / "index.html").read_text(encoding="utf-8")
 
 
+def test_a_kb_without_mkdocs_yml_gets_a_site_in_two_processes_too(make_kb, tmp_path, monkeypatch):
+    import requests
+
+    from kb.sitebuild import finish_site, prepare_site
+
+    def offline(*args, **kwargs):
+        raise requests.ConnectionError("no network in tests")
+
+    monkeypatch.setattr(requests, "get", offline)
+    root = make_kb(GUARDED)
+    work = prepare_site(root, _load(root), tmp_path / "site")
+    finish_site(work, tmp_path / "site")
+    assert (tmp_path / "site" / "hypotheses/H1/index.html").is_file()
+    assert "Guarded" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert not work.exists()
+
+
 def test_a_kb_with_errors_is_not_built(make_kb, tmp_path, caplog):
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
