@@ -16,9 +16,9 @@ Stages (default: all; ``diff`` only at medium unless named):
             floor: read files + yaml.load(CSafeLoader) + pydantic model_validate, gc off
     graph   standings + build_graph, timed in-process after loading
             floor: nx.MultiDiGraph of the same nodes and edges, from plain data
-    turtle  kb.rdf.serialize(kb, 'ttl')
+    turtle  kb.rdf.export.serialize(kb, 'ttl')
             floor: the same triples made with pyoxigraph and serialised by it
-    queries queries/*.rq by kb.rdf.run_query on kb's store
+    queries queries/*.rq by kb.rdf.export.run_query on kb's store
             floor: the same queries by a plain pyoxigraph Store loaded from the Turtle
     site    kb build
             floor: mkdocs build (Material) of as many simple pages, item pages out of the nav
@@ -350,7 +350,7 @@ class Bench:
         if not self.profile:
             return  # the site once more, in-process: only when profiling (it doubles the stage's time)
         try:
-            import kb.sitebuild  # noqa: F401
+            import kb.engine.mkdocs  # noqa: F401
         except ImportError as exc:
             self.add(Row("  build_site only", note=f"n/a: {exc}"))
             return

@@ -103,7 +103,7 @@ def check_floor(root: str) -> None:
 
 
 def _load(root: str) -> Any:
-    from kb.load import load
+    from kb.load.loader import load
 
     kb, diags = load(root)
     errors = [d for d in diags if d.severity == "error"]
@@ -114,8 +114,8 @@ def _load(root: str) -> Any:
 
 def graph(root: str, side: str) -> None:
     kb = _load(root)
-    from kb.graph import build_graph
-    from kb.score import standings
+    from kb.graph.network import build_graph
+    from kb.graph.score import standings
 
     out: dict[str, Any] = {}
     if side == "kb":
@@ -144,7 +144,7 @@ def turtle(root: str, side: str, ttl_file: str) -> None:
     kb = _load(root)
     import pyoxigraph as ox
 
-    from kb.rdf import PREFIXES, serialize, triples
+    from kb.rdf.export import PREFIXES, serialize, triples
 
     out: dict[str, Any] = {}
     if side == "kb":
@@ -210,7 +210,7 @@ def queries(root: str, side: str, ttl_file: str, query_dir: str) -> None:
              for name in sorted(os.listdir(query_dir)) if name.endswith(".rq")}
     if side == "kb":
         kb = _load(root)
-        from kb.rdf import load_store_draining, run_query
+        from kb.rdf.export import load_store_draining, run_query
 
         store = load_store_draining(kb)  # as kb query does
         del kb
@@ -218,7 +218,7 @@ def queries(root: str, side: str, ttl_file: str, query_dir: str) -> None:
         def run(text: str) -> Any:
             return run_query(store, text)
     else:
-        from kb.rdf import PREFIXES
+        from kb.rdf.export import PREFIXES
 
         store = ox.Store()
         with open(ttl_file, "rb") as f:
@@ -246,7 +246,7 @@ def queries(root: str, side: str, ttl_file: str, query_dir: str) -> None:
 
 def site(root: str, out_dir: str) -> None:
     kb = _load(root)
-    from kb.sitebuild import build_site
+    from kb.engine.mkdocs import build_site
 
     out: dict[str, Any] = {}
     with timed(out):

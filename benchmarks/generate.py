@@ -518,7 +518,7 @@ def _revisions_and_status(kb: Synthetic, rng: random.Random, words: Words) -> No
 
 
 def _suggest(hid: str, items: list[dict], prior: float = 2.0) -> str:
-    """kb's suggested status (kb/score.py), so declared verdicts agree with the evidence."""
+    """kb's suggested status (kb/graph/score.py), so declared verdicts agree with the evidence."""
     r = s = 0.0
     for e in items:
         mine = [ln for ln in e["links"] if ln["hypothesis"] == hid]

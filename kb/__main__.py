@@ -1,5 +1,5 @@
 """``python -m kb``: the same program as ``kb``."""
 
-from .cli import program
+from kb.cli import program
 
 program()

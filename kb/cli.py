@@ -25,8 +25,8 @@ from typing import Any, Callable
 
 import click
 
-from . import errors
-from .errors import Diagnostic, KbError
+from kb import errors
+from kb.errors import Diagnostic, KbError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -41,15 +41,15 @@ class Workspace:
     @property
     def root(self) -> Path:
         if self._root is None:
-            from .files import find_root
+            from kb.load.files import find_root
 
             self._root = find_root(self.start)
         return self._root
 
     def load(self, files=None):
-        """Load and check the KB: (kb, diagnostics); ``files`` as read by kb.files.read_files."""
-        from .check import check
-        from .load import load
+        """Load and check the KB: (kb, diagnostics); ``files`` as read by kb.load.files.read_files."""
+        from kb.load.check import check
+        from kb.load.loader import load
 
         kb, diags = load(self.root, files=files)
         return kb, sorted(set(diags + check(kb)))
@@ -63,7 +63,7 @@ class Workspace:
                 click.echo(d.format(), err=True)
             raise ProblemsFound(f"{len(problems)} error(s) in the knowledge base; run 'kb check'")
         if as_of:
-            from .timeline import resolve_date, view_as_of
+            from kb.history.asof import resolve_date, view_as_of
 
             kb = view_as_of(kb, resolve_date(kb, as_of))
         return kb
@@ -191,8 +191,8 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
 
 def _verdict(ws: Workspace) -> tuple[list[Diagnostic], dict[str, int]]:
     """The diagnostics and counts of a check: stored ones if no file and no code changed since."""
-    from .cache import Verdict
-    from .files import CONFIG_FILE, read_files
+    from kb.load.cache import Verdict
+    from kb.load.files import CONFIG_FILE, read_files
 
     try:
         config = (ws.root / CONFIG_FILE).read_bytes()
@@ -214,7 +214,7 @@ def _checked(ws: Workspace, files: Any = None) -> tuple[Any, list[Diagnostic]]:
     """Load, check, and add the evidence-versus-declared-status warnings."""
     kb, diags = ws.load(files)
     if not errors.errors_in(diags):
-        from .score import status_warnings
+        from kb.graph.score import status_warnings
 
         diags = sorted(set(diags + status_warnings(kb)))
     return kb, diags
@@ -246,9 +246,9 @@ def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
     Takes the next free id (H11, E042...) and never overwrites a file. Prints
     the path of the new file.
     """
-    from .load import load
-    from .model import ID_RE
-    from .scaffold import create_file, evidence_template, hypothesis_template, next_id
+    from kb.load.loader import load
+    from kb.model import ID_RE
+    from kb.scaffold import create_file, evidence_template, hypothesis_template, next_id
 
     kb, _ = load(ws.root)
     folder = "hypotheses" if kind == "hypothesis" else "evidence"
@@ -282,7 +282,7 @@ def init(directory: Path, title: str, language: str) -> None:
     JSON Schemas for editors. Refuses to touch a directory that already holds
     a kb.yaml; never overwrites a file.
     """
-    from .scaffold import create_file, init_files
+    from kb.scaffold import create_file, init_files
 
     if (directory / "kb.yaml").exists():
         click.echo(f"kb: {directory / 'kb.yaml'} already exists; nothing was written", err=True)
@@ -308,7 +308,7 @@ def schema(ws: Workspace, output: Path | None) -> None:
     Templates reference them with a '# yaml-language-server: $schema=...' line,
     so editors validate and complete the files as you type.
     """
-    from .scaffold import SCHEMA_DIR, write_schemas
+    from kb.scaffold import SCHEMA_DIR, write_schemas
 
     target = output or ws.root / SCHEMA_DIR
     written = write_schemas(target)
@@ -323,7 +323,7 @@ def _emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        from .output import write_atomic
+        from kb.output import write_atomic
 
         write_atomic(output, text)
 
@@ -376,7 +376,7 @@ def status(ws: Workspace, as_of: str | None, context: str | None, fmt: str) -> N
     with the number of supporting, contradicting and qualifying links and the
     date of the latest evidence.
     """
-    from .score import standings
+    from kb.graph.score import standings
 
     kb = ws.load_clean(as_of)
     _known_context(kb, context)
@@ -398,7 +398,7 @@ def status(ws: Workspace, as_of: str | None, context: str | None, fmt: str) -> N
 
 def _known_context(kb: Any, context: str | None) -> None:
     if context is not None and context not in kb.contexts:
-        from .errors import UnknownItem
+        from kb.errors import UnknownItem
 
         raise UnknownItem(f"no context {context!r}; " + (errors.did_you_mean(context, kb.contexts) or
                                                         f"contexts: {', '.join(kb.contexts)}"))
@@ -419,7 +419,7 @@ def show(ws: Workspace, item_id: str, explain: bool, as_of: str | None, context:
     revision log; an evidence item with its links; a construct or a context
     with what touches it.
     """
-    from .report import describe
+    from kb.show import describe
 
     kb = ws.load_clean(as_of)
     _known_context(kb, context)
@@ -443,7 +443,7 @@ def gaps(ws: Workspace, by: str, as_of: str | None, fmt: str) -> None:
     Each cell shows links for/against/qualifying as '+S -C ~Q'; '.' marks a
     gap, where no evidence exists yet.
     """
-    from .graph import gap_map
+    from kb.graph.network import gap_map
 
     kb = ws.load_clean(as_of)
     columns, rows = gap_map(kb, by)
@@ -479,8 +479,8 @@ def gaps(ws: Workspace, by: str, as_of: str | None, fmt: str) -> None:
 @handle_errors
 def graph(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> None:
     """Export the evidence graph (GraphML, node-link JSON, DOT) or the framework map (DAGitty)."""
-    from . import graph as graphs
-    from .score import standings
+    import kb.graph.network as graphs
+    from kb.graph.score import standings
 
     kb = ws.load_clean(as_of)
     if fmt == "dagitty":
@@ -509,7 +509,7 @@ def export(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> N
     included, marked as derived. Restricted evidence is exported without its
     text.
     """
-    from .rdf import serialize
+    from kb.rdf.export import serialize
 
     kb = ws.load_clean(as_of)
     _emit(serialize(kb, fmt), output)
@@ -531,7 +531,7 @@ def query(ws: Workspace, query: str, fmt: str, allow_service: bool, as_of: str |
     skos, owl and xsd are predeclared. SPARQL Update is refused, and so is a
     SERVICE clause unless --allow-service is given.
     """
-    from .rdf import load_store_draining, run_query
+    from kb.rdf.export import load_store_draining, run_query
 
     text = _query_text(ws, query)
     kb = ws.load_clean(as_of)
@@ -555,7 +555,7 @@ def format_result(result: Any, fmt: str) -> str:
     """A query result as text in the asked format."""
     import pyoxigraph as ox
 
-    from .rdf import serialize_triples, solutions_table
+    from kb.rdf.export import serialize_triples, solutions_table
 
     if isinstance(result, ox.QueryBoolean):
         if fmt == "json":
@@ -587,8 +587,8 @@ def publish(ws: Workspace, store_url: str, graph_iri: str | None) -> None:
     come from the environment only: KB_STORE_TOKEN (bearer) or KB_STORE_USER
     and KB_STORE_PASSWORD (basic).
     """
-    from .publish import publish_graph
-    from .rdf import serialize
+    from kb.rdf.publish import publish_graph
+    from kb.rdf.export import serialize
 
     kb = ws.load_clean()
     graph_iri = graph_iri or kb.config.base_iri
@@ -618,7 +618,7 @@ def diff(ws: Workspace, rev_a: str, rev_b: str | None, fmt: str, output: Path | 
     Exit status 2 without git, in a shallow clone missing a revision, or when
     the KB at a revision does not load.
     """
-    from . import history
+    import kb.history.git as history
 
     result = history.diff(ws.root, rev_a, rev_b)
     writer = {"text": history.format_text, "markdown": history.format_markdown, "json": history.format_json}[fmt]
@@ -637,7 +637,7 @@ def history_command(ws: Workspace, item_id: str | None, limit: int | None, fmt: 
     Each with its date, author, message and a one-line summary of what it
     changed in the framework.
     """
-    from . import history
+    import kb.history.git as history
 
     commits = history.history(ws.root, item_id, limit)
     if fmt == "json":
@@ -671,7 +671,7 @@ def build(ws: Workspace, output: Path | None, strict: bool, finish: tuple[str, s
     is built beside the old one and swapped in only when complete, so a
     failed build leaves the previous site intact.
     """
-    from .sitebuild import build_site, finish_site, prepare_site
+    from kb.engine.mkdocs import build_site, finish_site, prepare_site
 
     if finish:
         if output is None:

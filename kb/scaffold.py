@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from .model import Config, Evidence, Hypothesis, Registry
+from kb.model import Config, Evidence, Hypothesis, Registry
 
 SCHEMA_DIR = "schema"
 SCHEMAS = {

@@ -399,8 +399,8 @@ def kitchen_sink(make_kb: Callable[..., Path]) -> Path:
 @pytest.fixture
 def kitchen_kb(kitchen_sink: Path):
     """The kitchen sink, loaded (and asserted clean)."""
-    from kb.check import check
-    from kb.load import load
+    from kb.load.check import check
+    from kb.load.loader import load
 
     kb, diags = load(kitchen_sink)
     diags += check(kb)

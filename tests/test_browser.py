@@ -87,10 +87,10 @@ def serve():
 
 
 def _build(root: Path, out: Path) -> Path:
-    from kb.check import check
+    from kb.load.check import check
     from kb.errors import errors_in
-    from kb.load import load
-    from kb.sitebuild import build_site
+    from kb.load.loader import load
+    from kb.engine.mkdocs import build_site
 
     kb, diags = load(root)
     problems = errors_in(diags + check(kb))
@@ -230,7 +230,7 @@ def _svg_count(page) -> int:
 
 
 def _first_hypothesis() -> str:
-    from kb.load import load
+    from kb.load.loader import load
 
     kb, _ = load(ROOT)
     return next(iter(kb.hypotheses))
@@ -278,7 +278,7 @@ def test_timeline_renders(watched, shipped_site, shots):
 
 
 def test_a_context_page_renders(watched, shipped_site, shots):
-    from kb.load import load
+    from kb.load.loader import load
 
     kb, _ = load(ROOT)
     measured = [e.context for e in kb.evidence.values() if e.measurement and e.context and not e.restricted]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kb.cache import cache_dir
-from kb.load import load
+from kb.load.cache import cache_dir
+from kb.load.loader import load
 
 CONFIG = "title: T\nbase_iri: https://kb.example.org/t/\n"
 H = "id: H01\ntitle: {title}\nstatement: S\nstatus: testing\nproposed: 2021-01-01\n"
@@ -75,7 +75,7 @@ def kb_check(root: Path, *args: str):
 
 
 def test_kb_check_with_nothing_changed_prints_the_stored_outcome_without_loading(tmp_path, monkeypatch):
-    import kb.load
+    import kb.load.loader
 
     root = make(tmp_path / "kb")
     (root / "evidence").mkdir()
@@ -87,7 +87,7 @@ def test_kb_check_with_nothing_changed_prints_the_stored_outcome_without_loading
     def no_loading(*args, **kwargs):
         raise AssertionError("kb check loaded the knowledge base although nothing changed")
 
-    monkeypatch.setattr(kb.load, "load", no_loading)
+    monkeypatch.setattr(kb.load.loader, "load", no_loading)
     again = kb_check(root)
     assert (again.exit_code, again.output) == (first.exit_code, first.output)
     # the stored diagnostics keep their file, line and field

@@ -1,4 +1,4 @@
-"""kb.check: references, cycles, dates and consistency across files (KB3xx, KB4xx)."""
+"""kb.load.check: references, cycles, dates and consistency across files (KB3xx, KB4xx)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.check import check
+from kb.load.check import check
 from kb.errors import Diagnostic
-from kb.load import load
+from kb.load.loader import load
 
 REGISTRY = {
     "registry/constructs.yaml": """\

@@ -1,4 +1,4 @@
-"""kb.graph: the evidence graph, its serialisations, the framework map and the gap map.
+"""kb.graph.network: the evidence graph, its serialisations, the framework map and the gap map.
 
 Counts are from the kitchen sink (conftest.py): 4 constructs, 7 contexts,
 3 sources, 4 hypotheses and 7 evidence items make 25 nodes; the 34 edges
@@ -15,9 +15,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from kb.graph import build_graph, framework_map, gap_map, to_dagitty, to_dot, to_graphml, to_node_link
-from kb.load import load
-from kb.score import standings
+from kb.graph.network import build_graph, framework_map, gap_map, to_dagitty, to_dot, to_graphml, to_node_link
+from kb.load.loader import load
+from kb.graph.score import standings
 
 NODES = 25
 EDGE_TYPES = {

@@ -249,8 +249,8 @@ def test_diff_between_two_tags_of_the_shipped_kb(tmp_path):
 
 
 def test_milestone_tags_are_found(repo):
-    from kb.history import milestone_revisions
-    from kb.load import load
+    from kb.history.git import milestone_revisions
+    from kb.load.loader import load
 
     kb, _ = load(repo)
     assert milestone_revisions(repo, kb) == [("start", "m-start"), ("end", "m-end")]

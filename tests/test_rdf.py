@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
 from kb.cli import main
-from kb.load import load
-from kb.rdf import serialize, shapes_text, triples, vocabulary_text
+from kb.load.loader import load
+from kb.rdf.export import serialize, shapes_text, triples, vocabulary_text
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = REPO / "queries"
@@ -74,7 +74,7 @@ def test_turtle_is_isomorphic_with_ntriples_in_rdflib(shipped, turtle):
 
 
 def test_releasing_the_kb_while_streaming_gives_the_same_triples():
-    from kb.rdf import iter_triples
+    from kb.rdf.export import iter_triples
 
     expected = triples(load(REPO)[0])
     kb, _ = load(REPO)
@@ -86,7 +86,7 @@ def test_the_query_store_holds_every_triple_and_leaves_no_file(tmp_path, monkeyp
     """kb query's store, made through a temporary N-Triples file while the KB drains."""
     import tempfile
 
-    from kb.rdf import iter_triples, load_store, load_store_draining
+    from kb.rdf.export import iter_triples, load_store, load_store_draining
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
@@ -111,7 +111,7 @@ def test_no_blank_nodes_and_every_iri_is_valid(turtle):
 
 
 def test_unsafe_characters_in_iris_are_percent_encoded():
-    from kb.rdf import Minter, safe_segment
+    from kb.rdf.export import Minter, safe_segment
 
     assert safe_segment("a b/ø") == "a%20b%2F%C3%B8"
     assert Minter("https://x.org/").agent("Ørjan Ås").value == "https://x.org/agent/%C3%B8rjan-%C3%A5s"
@@ -357,7 +357,7 @@ def test_publish_reports_http_errors(oxigraph_server):
 
 
 def test_credentials_come_from_the_environment(monkeypatch):
-    from kb.publish import _auth_header
+    from kb.rdf.publish import _auth_header
 
     monkeypatch.delenv("KB_STORE_TOKEN", raising=False)
     monkeypatch.setenv("KB_STORE_USER", "reviewer")

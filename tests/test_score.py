@@ -1,4 +1,4 @@
-"""kb.score and kb.timeline: subjective-logic standings, by hand, and the framework over time.
+"""kb.graph.score and kb.history.asof: subjective-logic standings, by hand, and the framework over time.
 
 Every expected number is worked out in the comment beside it, from
 b = r/(r+s+W), d = s/(r+s+W), u = W/(r+s+W), P = b + a*u with W = 2 and
@@ -15,9 +15,9 @@ import json
 
 import pytest
 
-from kb.load import load
-from kb.score import opinion, standings, status_warnings, suggest_status, trajectory
-from kb.timeline import hypothesis_as_of, key_dates, lineage, resolve_date, view_as_of
+from kb.load.loader import load
+from kb.graph.score import opinion, standings, status_warnings, suggest_status, trajectory
+from kb.history.asof import hypothesis_as_of, key_dates, lineage, resolve_date, view_as_of
 
 H = "id: {id}\ntitle: A claim\nstatement: Something holds.\nstatus: {status}\nproposed: 2021-01-01\n"
 
@@ -158,7 +158,7 @@ def test_weights_come_from_kb_yaml(make_kb):
 
 
 def test_suggest_status_directly():
-    from kb.score import Standing
+    from kb.graph.score import Standing
 
     assert suggest_status(Standing("H", 0, 0, 1, 0.5, 0, 0, 2, 0.5)) == "proposed"
     assert suggest_status(Standing("H", 0.3, 0, 0.7, 0.65, 0.86, 0, 2, 0.5)) == "testing"
@@ -393,7 +393,7 @@ def test_several_revisions_read_back_in_order(make_kb):
 @pytest.mark.parametrize("context", [None, "stad", "follo", "stad-arena"])
 def test_the_one_pass_standings_agree_with_their_listed_contributions(kitchen_kb, context):
     """standings() sums r and s without listing contributions; the listed ones must give the same."""
-    from kb.score import standing_from
+    from kb.graph.score import standing_from
 
     computed = standings(kitchen_kb, context)
     assert any(st.contributions for st in computed.values())

@@ -35,7 +35,7 @@ def test_check_passes_with_a_one_line_summary():
 
 
 def test_every_observation_and_measurement_is_marked_illustrative():
-    from kb.load import load
+    from kb.load.loader import load
 
     kb, _ = load(REPO)
     for e in kb.evidence.values():
@@ -45,7 +45,7 @@ def test_every_observation_and_measurement_is_marked_illustrative():
 
 
 def test_only_verified_sources_are_cited():
-    from kb.load import load
+    from kb.load.loader import load
 
     kb, _ = load(REPO)
     assert {s.doi or s.isbn for s in kb.sources.values()} == {

@@ -1,7 +1,7 @@
-"""The website: kb.site's pages (a pure function) and the MkDocs build around them.
+"""The website: kb.site.pages's pages (a pure function) and the MkDocs build around them.
 
-Pure tests call :func:`kb.site.render_site` on small KBs; build tests run the
-real MkDocs build through :func:`kb.sitebuild.build_site` with a site config
+Pure tests call :func:`kb.site.pages.render_site` on small KBs; build tests run the
+real MkDocs build through :func:`kb.engine.mkdocs.build_site` with a site config
 that needs no network (no privacy plugin; tests/test_browser.py covers the
 offline diagrams).
 """
@@ -20,11 +20,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from kb.check import check
+from kb.load.check import check
 from kb.errors import errors_in
-from kb.load import load
-from kb.site import nav, render_site
-from kb.sitefmt import esc, mermaid_label, rich, url_link
+from kb.load.loader import load
+from kb.site.pages import nav, render_site
+from kb.site.fmt import esc, mermaid_label, rich, url_link
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "RESTRICTED-TEXT"
@@ -122,7 +122,7 @@ def _load(root: Path):
 
 
 def _build(root: Path, out: Path, *, strict: bool = True, config: str | None = OFFLINE_SITE) -> Path:
-    from kb.sitebuild import build_site
+    from kb.engine.mkdocs import build_site
 
     if config is not None and not (root / "mkdocs.yml").exists():
         (root / "mkdocs.yml").write_text(config, encoding="utf-8")
@@ -229,7 +229,7 @@ def test_markup_in_texts_is_escaped():
 
 
 def test_plain_texts_skip_markdown_with_the_same_result():
-    from kb.sitefmt import _markdown
+    from kb.site.fmt import _markdown
 
     for text in ("Første avsnitt, med komma.\n\nAndre avsnitt\nover to linjer.", "One line only."):
         assert rich(text) == _markdown().reset().convert(text)
@@ -262,7 +262,7 @@ def test_ids_mkdocs_reads_as_indexes_get_their_own_page(make_kb):
 def test_a_gap_map_of_many_contexts_groups_its_columns(make_kb):
     """A column per municipality stops where a reader can no longer follow a row (and where the page
     would grow with hypotheses times contexts); past that, municipalities are grouped by role."""
-    from kb.siteoverview import MAX_GAP_COLUMNS
+    from kb.site.overview import MAX_GAP_COLUMNS
 
     few = render_site(_load(make_kb(GUARDED)))["gaps.md"]
     assert "contexts/town" in few and "top-level contexts" not in few
@@ -281,7 +281,7 @@ def test_a_gap_map_of_many_contexts_groups_its_columns(make_kb):
 
 
 def test_a_large_map_draws_constructs_only(make_kb):
-    from kb.sitekit import MAP_MAX_HYPOTHESES
+    from kb.site.kit import MAP_MAX_HYPOTHESES
 
     files = dict(GUARDED)
     for i in range(MAP_MAX_HYPOTHESES + 1):
@@ -293,7 +293,7 @@ def test_a_large_map_draws_constructs_only(make_kb):
 
 
 def test_git_history_is_shown_escaped(make_kb):
-    from kb.history import Commit, Diff, GitHistory, HypothesisChange
+    from kb.history.git import Commit, Diff, GitHistory, HypothesisChange
 
     kb = _load(make_kb(GUARDED))
     commit = Commit("0123456789abcdef", "2022-01-02", "Kari <kari@example.org>", "Reword <script>H1</script>",
@@ -316,7 +316,7 @@ def test_git_history_is_shown_escaped(make_kb):
 
 
 def test_missing_git_history_is_said_without_local_paths(make_kb):
-    from kb.history import GitHistory
+    from kb.history.git import GitHistory
 
     root = make_kb(GUARDED)
     pages = render_site(_load(root), history=GitHistory(reason=f"{root} is not in a git repository"))
@@ -345,7 +345,7 @@ def test_the_site_has_a_page_per_item_and_the_downloads(guarded_site):
                 "contexts/town-arena/index.html", "downloads/kb.graphml", "assets/kb.css"):
         assert (guarded_site / rel).is_file(), rel
     try:
-        import kb.rdf  # noqa: F401
+        import kb.rdf.export  # noqa: F401
     except ImportError:
         return
     for rel in ("downloads/kb.ttl", "downloads/kb.jsonld"):
@@ -353,7 +353,7 @@ def test_the_site_has_a_page_per_item_and_the_downloads(guarded_site):
 
 
 def test_the_downloads_are_the_exports(guarded_site):
-    from kb.rdf import serialize
+    from kb.rdf.export import serialize
 
     kb = _load(guarded_site.parent)
     assert (guarded_site / "downloads/kb.ttl").read_text(encoding="utf-8") == serialize(kb, "ttl")
@@ -366,9 +366,9 @@ def test_the_build_lets_the_kb_go_before_the_questions_and_the_writing(make_kb, 
     import gc
     import weakref
 
-    from kb import rdf
-    from kb.mkdocs_plugin import KbPlugin
-    from kb.sitebuild import build_site
+    import kb.rdf.export as rdf
+    from kb.engine.plugin import KbPlugin
+    from kb.engine.mkdocs import build_site
 
     root = make_kb(GUARDED)
     (root / "mkdocs.yml").write_text(OFFLINE_SITE, encoding="utf-8")
@@ -410,7 +410,7 @@ def test_the_search_index_is_material_s_own_and_not_held_in_memory(make_kb, tmp_
     the one Material's own code makes of the same entries."""
     from material.plugins.search.plugin import SearchIndex
 
-    from kb.sitebuild import build_site
+    from kb.engine.mkdocs import build_site
 
     indexes, recorded, waiting = [], [], []
     add = SearchIndex.add_entry_from_context
@@ -467,7 +467,7 @@ def test_kb_build_runs_mkdocs_in_a_process_that_never_held_the_kb(program, apart
     hook = tmp_path / "record.py"
     hook.write_text("import json, os, sys\n"
                     "def on_config(config):\n"
-                    f"    open({str(seen)!r}, 'w').write(json.dumps([os.getpid(), 'kb.load' in sys.modules]))\n",
+                    f"    open({str(seen)!r}, 'w').write(json.dumps([os.getpid(), 'kb.load.loader' in sys.modules]))\n",
                     encoding="utf-8")
     root = _guarded_with_questions(make_kb, f"hooks:\n  - {hook}\n")
     out = tmp_path / "out" / "site"
@@ -515,7 +515,7 @@ def test_a_saved_question_that_fails_is_shown_and_fails_a_strict_build(options, 
 @pytest.mark.parametrize("options", ["", "      downloads: false\n"])
 def test_a_build_in_two_processes_gives_the_same_site_as_one(options, make_kb, tmp_path, monkeypatch):
     """Without downloads the questions are answered where the KB is; with them, from the Turtle file."""
-    from kb.sitebuild import build_site, finish_site, prepare_site
+    from kb.engine.mkdocs import build_site, finish_site, prepare_site
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     root = _guarded_with_questions(make_kb)
@@ -534,8 +534,8 @@ def test_a_build_in_two_processes_gives_the_same_site_as_one(options, make_kb, t
 
 
 def test_saved_questions_are_answered_on_the_site(guarded_site):
-    from kb.mkdocs_plugin import answer_table
-    from kb.rdf import iter_triples, load_store
+    from kb.engine.plugin import answer_table
+    from kb.rdf.export import iter_triples, load_store
 
     kb = _load(guarded_site.parent)
     text = (ROOT / "queries" / "standings.rq").read_text(encoding="utf-8")
@@ -634,7 +634,7 @@ def test_builds_differ_by_the_build_date_only(make_kb, tmp_path, monkeypatch):
 
 
 def test_a_failed_build_leaves_the_previous_site(make_kb, tmp_path):
-    from kb.sitebuild import SiteError
+    from kb.engine.mkdocs import SiteError
 
     root = make_kb(GUARDED)
     out = tmp_path / "site"
@@ -663,7 +663,7 @@ def test_a_kb_without_mkdocs_yml_gets_a_site(make_kb, tmp_path, monkeypatch):
 def test_a_kb_without_mkdocs_yml_gets_a_site_in_two_processes_too(make_kb, tmp_path, monkeypatch):
     import requests
 
-    from kb.sitebuild import finish_site, prepare_site
+    from kb.engine.mkdocs import finish_site, prepare_site
 
     def offline(*args, **kwargs):
         raise requests.ConnectionError("no network in tests")
@@ -702,7 +702,7 @@ def test_the_shipped_kb_builds_strictly(tmp_path):
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("Mermaid is not cached; .ci/run must call .ci/mermaid-cache.sh first")
         pytest.skip("Mermaid is not in the privacy plugin's cache (run .ci/mermaid-cache.sh)")
-    from kb.sitebuild import build_site
+    from kb.engine.mkdocs import build_site
 
     site = tmp_path / "site"
     build_site(ROOT, _load(ROOT), site, strict=True)
@@ -738,8 +738,8 @@ def test_stashing_generated_html_changes_nothing_in_the_pages(which, kitchen_sin
     converter gives alone: the same HTML and the same table of contents."""
     from test_browser import HOSTILE
 
-    from kb.mkdocs_plugin import GeneratedHtml
-    from kb.sitemarkdown import page_html
+    from kb.engine.plugin import GeneratedHtml
+    from kb.engine.fasthtml import page_html
 
     root = {"shipped": ROOT, "kitchen": kitchen_sink, "guarded": None, "hostile": None}[which]
     if which == "guarded":
@@ -775,6 +775,6 @@ def test_stashing_generated_html_changes_nothing_in_the_pages(which, kitchen_sin
                                   "    indented", "line  \nbreak", "a\tb", "***", "a * b",
                                   "Title\n=====", "```python\nx\n```", '!!! note "n"\n\n    - a list'])
 def test_page_html_leaves_everything_else_to_markdown(text):
-    from kb.sitemarkdown import page_html
+    from kb.engine.fasthtml import page_html
 
     assert page_html(text) is None

@@ -1,4 +1,4 @@
-"""kb.yamlread: safe YAML with positions, and the PyYAML traps caught."""
+"""kb.load.yamlread: safe YAML with positions, and the PyYAML traps caught."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from kb.yamlread import MAX_ALIASES, dotted, read_yaml
+from kb.load.yamlread import MAX_ALIASES, dotted, read_yaml
 
 
 def read(text: str | bytes):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import NoKnowledgeBase
+from kb.errors import NoKnowledgeBase
 
 CONFIG_FILE = "kb.yaml"
-#: The folders holding items, each read with its own model (see kb.load.FOLDERS).
+#: The folders holding items, each read with its own model (see kb.load.loader.FOLDERS).
 FOLDER_NAMES = ("hypotheses", "evidence", "registry")
 YAML_SUFFIXES = (".yaml", ".yml")
 

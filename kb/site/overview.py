@@ -10,9 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
-from .score import standings
-from .sitefmt import COLOURS, Words, attr, esc, rich_block
-from .sitekit import (
+from kb.graph.score import standings
+from kb.site.fmt import COLOURS, Words, attr, esc, rich_block
+from kb.site.kit import (
     LATEST,
     MAP_MAX_HYPOTHESES,
     LINE_COLOURS,
@@ -83,7 +83,7 @@ def home_view(site: Site, events: list[Event]) -> HomeView:
 
 
 def _all_statuses() -> tuple[str, ...]:
-    from .model import STATUSES
+    from kb.model import STATUSES
 
     return STATUSES
 
@@ -235,7 +235,7 @@ class GapsView:
 
 
 def gaps_view(site: Site) -> GapsView:
-    from .graph import gap_map
+    from kb.graph.network import gap_map
 
     w = site.words
     columns, rows = gap_map(site.kb, "context")
@@ -388,7 +388,7 @@ def milestone_diff_views(site: Site) -> tuple[tuple[MilestoneDiffView, ...], str
 
 
 def changes_view(site: Site, events: list[Event]) -> ChangesView:
-    from .timeline import view_as_of
+    from kb.history.asof import view_as_of
 
     kb, w = site.kb, site.words
     milestones = sorted(kb.config.milestones, key=lambda m: (m.date, m.id))

@@ -24,11 +24,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import ConfigError, Diagnostic, HistoryError, errors_in
-from .load import CONFIG_FILE, FOLDERS, YAML_SUFFIXES, add_files, parse_file, validate
-from .model import Config, KnowledgeBase
-from .score import standings
-from .yamlread import read_yaml
+from kb.errors import ConfigError, Diagnostic, HistoryError, errors_in
+from kb.load.loader import CONFIG_FILE, FOLDERS, YAML_SUFFIXES, add_files, parse_file, validate
+from kb.model import Config, KnowledgeBase
+from kb.graph.score import standings
+from kb.load.yamlread import read_yaml
 
 WORKTREE = None  # the REV_B default: the working tree
 
@@ -118,8 +118,8 @@ class Repo:
 
 def load_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, list[Diagnostic], str]:
     """The KB at ``rev`` (None: the working tree): (kb, diagnostics, label)."""
-    from .check import check
-    from .load import load
+    from kb.load.check import check
+    from kb.load.loader import load
 
     if rev is None:
         kb, diags = load(root)
@@ -138,7 +138,7 @@ def load_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, list[Diagnostic
 
 
 def _kb_file(rel: str) -> bool:
-    """Is this path one of the KB's item files (as :func:`kb.load.kb_files` would list it)?"""
+    """Is this path one of the KB's item files (as :func:`kb.load.loader.kb_files` would list it)?"""
     folder = rel.split("/", 1)[0]
     return (rel != CONFIG_FILE and folder in FOLDERS and rel.endswith(YAML_SUFFIXES)
             and not any(part.startswith(".") for part in rel.split("/")[1:]))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from .errors import Diagnostic, did_you_mean
-from .model import Evidence, Hypothesis, KnowledgeBase
+from kb.errors import Diagnostic, did_you_mean
+from kb.model import Evidence, Hypothesis, KnowledgeBase
 
 
 def check(kb: KnowledgeBase) -> list[Diagnostic]:

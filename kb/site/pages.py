@@ -49,8 +49,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Callable, Sequence
 
-from .model import KnowledgeBase
-from .siteitems import (
+from kb.model import KnowledgeBase
+from kb.site.items import (
     construct_page,
     construct_view,
     constructs_index_page,
@@ -67,9 +67,9 @@ from .siteitems import (
     hypothesis_page,
     hypothesis_view,
 )
-from .sitefmt import STYLESHEET, Words
-from .sitekit import Download, Render, SavedQuery, Site, timeline_events
-from .siteoverview import (
+from kb.site.fmt import STYLESHEET, Words
+from kb.site.kit import Download, Render, SavedQuery, Site, timeline_events
+from kb.site.overview import (
     changes_page,
     changes_view,
     downloads_page,
@@ -100,7 +100,7 @@ def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
 
     ``downloads`` are the files the caller puts beside the pages, ``queries``
     the saved questions with their answers, ``history`` a
-    :class:`kb.history.GitHistory` (commits per item, diffs between tagged
+    :class:`kb.history.git.GitHistory` (commits per item, diffs between tagged
     milestones) or None; ``directory_urls`` says how the engine serves pages
     (``a/b.md`` at ``a/b/`` or at ``a/b.html``), for links it does not rewrite.
     """

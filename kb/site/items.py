@@ -1,7 +1,7 @@
 """The pages of single items: hypotheses, evidence, constructs and contexts, with their indexes.
 
 Each page in two steps: a ``*_view`` function gathers what the page shows
-from the :class:`~kb.sitekit.Site` into frozen dataclasses, and a ``*_page``
+from the :class:`~kb.site.kit.Site` into frozen dataclasses, and a ``*_page``
 function prints them (it only loops and prints). Restricted evidence shows
 its id, kind, date, context, phase and links, never its text.
 """
@@ -14,9 +14,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Sequence
 
-from .score import Contribution, standing_from
-from .sitefmt import COLOURS, esc, num, rich_block
-from .sitekit import (
+from kb.graph.score import Contribution, standing_from
+from kb.site.fmt import COLOURS, esc, num, rich_block
+from kb.site.kit import (
     CHART_MAX_POINTS,
     CommitView,
     Diagram,

@@ -26,16 +26,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
+from kb import __version__
 
-_CODE = ("model.py", "yamlread.py", "load.py", "errors.py", "cache.py")
+_CODE = ("model.py", "load/yamlread.py", "load/loader.py", "errors.py", "load/cache.py")  # relative to kb/
 
 
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
     """kb's version plus the bytes of the modules that decide what a file parses to."""
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent
     for name in _CODE:
         h.update((here / name).read_bytes())
     return h.digest()
@@ -45,8 +45,9 @@ def _code_fingerprint() -> bytes:
 def _all_code_fingerprint() -> bytes:
     """kb's version plus every module's bytes: any of them may change a check's outcome."""
     h = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).parent.parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return h.digest()
 
 

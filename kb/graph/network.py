@@ -26,9 +26,9 @@ from xml.sax.saxutils import escape
 
 import networkx as nx
 
-from .bulk import gc_paused
-from .model import KnowledgeBase
-from .score import Standing
+from kb.gcpolicy import gc_paused
+from kb.model import KnowledgeBase
+from kb.graph.score import Standing
 
 
 def build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None = None) -> nx.MultiDiGraph:

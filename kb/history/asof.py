@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .errors import UnknownItem, did_you_mean
-from .model import Evidence, Hypothesis, KnowledgeBase
+from kb.errors import UnknownItem, did_you_mean
+from kb.model import Evidence, Hypothesis, KnowledgeBase
 
 
 def resolve_date(kb: KnowledgeBase, when: str | dt.date) -> dt.date:

@@ -1,7 +1,7 @@
 """The MkDocs plugin: the knowledge base's pages and downloads, generated into the build.
 
 Takes the MkDocs config (and the KB next to ``mkdocs.yml``, or ``root:``);
-adds the pages :func:`kb.site.render_site` returns and the download files to
+adds the pages :func:`kb.site.pages.render_site` returns and the download files to
 the build's files, so ``mkdocs build`` and ``mkdocs serve`` work directly and
 nothing is written into ``docs/``. ``mkdocs serve`` also watches the KB's
 YAML and saved queries and rebuilds when they change.
@@ -60,7 +60,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from .sitefmt import inert
+from kb.site.fmt import inert
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -106,7 +106,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         config.markdown_extensions.append(self.generated_html)
         _anchor_privacy_cache(config, base)
         if not config.nav:
-            from .site import nav
+            from kb.site.pages import nav
 
             config.nav = nav(language)
         return config
@@ -391,9 +391,9 @@ def make_pages(kb: Any, root: Path, options: KbPluginConfig, directory_urls: boo
     """The KB's pages, each made when called, and its downloads, written in ``folder``."""
     from mkdocs.utils import get_build_date
 
-    from .score import standings
-    from .site import has_illustrative_items, page_makers
-    from .sitekit import item_path
+    from kb.graph.score import standings
+    from kb.site.pages import has_illustrative_items, page_makers
+    from kb.site.kit import item_path
 
     computed = standings(kb)
     downloads = make_downloads(kb, computed, folder) if options.downloads else []
@@ -470,7 +470,7 @@ class PreparedPages:
 
     def pages(self) -> SitePages:
         """The pages as the plugin takes them: each read from the folder when MkDocs reads it."""
-        from .site import Download, questions_page_maker
+        from kb.site.pages import Download, questions_page_maker
 
         m = self._manifest
         self._texts = open(self.folder / self.TEXTS, "rb")  # noqa: SIM115 (closed by close())
@@ -494,9 +494,9 @@ class PreparedPages:
 
 def load_kb(root: Path) -> Any:
     """Load and check the KB; a KB with errors stops the build with every error listed."""
-    from .check import check
-    from .errors import KbError, errors_in
-    from .load import load
+    from kb.load.check import check
+    from kb.errors import KbError, errors_in
+    from kb.load.loader import load
 
     try:
         kb, diags = load(root)
@@ -519,14 +519,14 @@ def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path
     from the KB: a test compares them with ``kb export``), which is a third
     quicker than making the triples from the KB again.
     """
-    from .graph import build_graph, write_graphml
-    from .site import Download
+    from kb.graph.network import build_graph, write_graphml
+    from kb.site.pages import Download
 
     out = []
     try:
-        from .rdf import iter_triples, read_turtle, serialize_to
+        from kb.rdf.export import iter_triples, read_turtle, serialize_to
     except ImportError:
-        log.info("kb: kb.rdf is not available; no RDF downloads and no answers to saved questions")
+        log.info("kb: kb.rdf.export is not available; no RDF downloads and no answers to saved questions")
     else:
         turtle, jsonld = folder / "kb.ttl", folder / "kb.jsonld"
         serialize_to(turtle, iter_triples(kb, computed), "ttl")
@@ -541,13 +541,13 @@ def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path
 def questions_data(kb: Any, computed: Any, folder: Path, downloads: list[tuple[Any, Path]]) -> Path | None:
     """The Turtle file the saved questions are answered from: the download, else one written for them.
 
-    None when kb.rdf is not available (the questions are then shown unanswered).
+    None when kb.rdf.export is not available (the questions are then shown unanswered).
     """
     turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
     if turtle is not None:
         return turtle
     try:
-        from .rdf import iter_triples, serialize_to
+        from kb.rdf.export import iter_triples, serialize_to
     except ImportError:
         return None
     turtle = folder / "questions.ttl"
@@ -563,14 +563,14 @@ def saved_queries(root: Path, turtle: Path | None) -> list[Any]:
     shown without an answer; with no ``turtle``, every question is shown
     unanswered.
     """
-    from .site import SavedQuery
+    from kb.site.pages import SavedQuery
 
     folder = root / QUERY_DIR
     files = sorted(folder.glob("*.rq")) if folder.is_dir() else []
     if not files:
         return []
     try:
-        from .rdf import load_store_from
+        from kb.rdf.export import load_store_from
     except ImportError:
         turtle = None
     store = load_store_from(turtle) if turtle is not None else None
@@ -579,7 +579,7 @@ def saved_queries(root: Path, turtle: Path | None) -> list[Any]:
         text = path.read_text(encoding="utf-8")
         description = _leading_comment(text)
         if store is None:
-            out.append(SavedQuery(path.stem, description, text, note="kb.rdf is not available"))
+            out.append(SavedQuery(path.stem, description, text, note="kb.rdf.export is not available"))
             continue
         try:
             columns, rows = answer_table(store, text)
@@ -595,7 +595,7 @@ def saved_queries(root: Path, turtle: Path | None) -> list[Any]:
 def git_history(root: Path, kb: Any) -> Any:
     """Commits per item and diffs between tagged milestones, when the KB is in a git repository."""
     try:
-        from .history import git_history as read
+        from kb.history.git import git_history as read
     except ImportError:
         return None
     history = read(root, kb)
@@ -606,7 +606,7 @@ def git_history(root: Path, kb: Any) -> Any:
 
 def answer_table(store: Any, text: str) -> tuple[list[str], list[list[str]]]:
     """A query's answer as (columns, rows of text): solutions, a yes/no, or triples."""
-    from .rdf import run_query, solutions_table, term_text
+    from kb.rdf.export import run_query, solutions_table, term_text
 
     result = run_query(store, text)
     if hasattr(result, "variables"):
@@ -647,7 +647,7 @@ class ItemPage(Page):
         self._plugin = plugin
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
-        from .sitemarkdown import page_html
+        from kb.engine.fasthtml import page_html
 
         # kb's own subset needs no parser, unless mkdocs.yml changes how headings get their ids
         fast = None if config.mdx_configs.get("toc") else page_html(self.markdown or "")

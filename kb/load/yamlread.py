@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic
+from kb.errors import Diagnostic
 
 try:
     _Loader = yaml.CSafeLoader

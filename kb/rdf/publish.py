@@ -19,7 +19,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .errors import StoreError
+from kb.errors import StoreError
 
 TIMEOUT = 60
 

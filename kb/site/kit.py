@@ -19,10 +19,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from .model import Evidence, KnowledgeBase
-from .score import Standing, standings
-from .timeline import Lineages
-from .sitefmt import COLOURS, Words, attr, bar, esc, inert, mermaid_label, num, url_link
+from kb.model import Evidence, KnowledgeBase
+from kb.graph.score import Standing, standings
+from kb.history.asof import Lineages
+from kb.site.fmt import COLOURS, Words, attr, bar, esc, inert, mermaid_label, num, url_link
 
 # --- inputs from the caller -----------------------------------------------------------
 
@@ -104,7 +104,7 @@ class Site:
         self.directory_urls = directory_urls
         self.downloads = tuple(downloads)
         self.queries = tuple(queries)
-        self.history = history  # a kb.history.GitHistory, or None
+        self.history = history  # a kb.history.git.GitHistory, or None
         self.standings = standings(kb)
         self.paths: dict[str, str] = {}
         for folder, items in (("hypotheses", kb.hypotheses), ("evidence", kb.evidence),
@@ -516,7 +516,7 @@ class Flowchart:
 
 def framework_diagram(site: Site, page: str) -> Diagram | None:
     """Constructs, with each hypothesis as a signed, coloured node between them."""
-    from .graph import framework_map
+    from kb.graph.network import framework_map
 
     edges = [e for e in framework_map(site.kb, site.standings)
              if e.source in site.kb.constructs and e.target in site.kb.constructs]

@@ -21,10 +21,10 @@ from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
-from .bulk import gc_paused, settled
-from .errors import ConfigError, Diagnostic, did_you_mean
-from .files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, kb_files  # noqa: F401 (find_root: kb.load is where callers look)
-from .model import (
+from kb.gcpolicy import gc_paused, settled
+from kb.errors import ConfigError, Diagnostic, did_you_mean
+from kb.load.files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, kb_files  # noqa: F401 (find_root: kb.load.loader is where callers look)
+from kb.model import (
     Config,
     Evidence,
     Hypothesis,
@@ -32,7 +32,7 @@ from .model import (
     Located,
     Registry,
 )
-from .yamlread import Marks, dotted, read_yaml
+from kb.load.yamlread import Marks, dotted, read_yaml
 
 FOLDERS: dict[str, type[BaseModel]] = {
     "hypotheses": Hypothesis,
@@ -69,7 +69,7 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None,
     Files whose bytes are unchanged since the last run come from the cache
     (see :mod:`kb.cache`); every file is still read, so a changed file is
     always parsed again. ``files`` are the item files already read by the
-    caller (:func:`kb.files.read_files`); by default they are read here, one
+    caller (:func:`kb.load.files.read_files`); by default they are read here, one
     at a time.
     """
     root = Path(root)
@@ -92,7 +92,7 @@ def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_ca
     ``cache_scope`` keeps a separate cache file, so that reading old
     revisions (kb diff) does not evict the working tree's entries.
     """
-    from .cache import Cache
+    from kb.load.cache import Cache
 
     diags: list[Diagnostic] = []
     with gc_paused():

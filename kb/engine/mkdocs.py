@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import SiteError
+from kb.errors import SiteError
 
 CONFIG_FILE = "mkdocs.yml"
 #: The folder, inside a build's work folder, of the pages made for the second process.
@@ -77,7 +77,7 @@ def prepare_site(root: Path, kb: Any, out_dir: Path, *, strict: bool = False) ->
     KB, so MkDocs and the saved questions' store do not come on top of the
     memory it took. Removes the folder if anything fails.
     """
-    from .mkdocs_plugin import PreparedPages
+    from kb.engine.plugin import PreparedPages
 
     root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
     work = _work_dir(out_dir)
@@ -95,7 +95,7 @@ def finish_site(work: Path, out_dir: Path, *, strict: bool = False) -> None:
     """
     from mkdocs.commands.build import build
 
-    from .mkdocs_plugin import PreparedPages
+    from kb.engine.plugin import PreparedPages
 
     work, out_dir = Path(work).resolve(), Path(out_dir).resolve()
     with _removed_on_failure(work):
@@ -147,7 +147,7 @@ def _yaml_str(path: Path) -> str:
 
 
 def _plugin(config: Any) -> Any:
-    from .mkdocs_plugin import KbPlugin
+    from kb.engine.plugin import KbPlugin
 
     for plugin in config.plugins.values():
         if isinstance(plugin, KbPlugin):

@@ -27,9 +27,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .bulk import gc_paused
-from .errors import Diagnostic
-from .model import Evidence, KnowledgeBase, Link, Scoring
+from kb.gcpolicy import gc_paused
+from kb.errors import Diagnostic
+from kb.model import Evidence, KnowledgeBase, Link, Scoring
 
 #: Evidence mass must reach the prior weight (u <= 0.5) before a verdict is
 #: suggested, and one side must outweigh the other by this ratio.

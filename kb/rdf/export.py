@@ -2,7 +2,7 @@
 
 Takes a :class:`~kb.model.KnowledgeBase` and its standings; returns RDF
 triples built from vocabularies reviewers know (PROV-O, SKOS, DCTERMS, CiTO)
-plus the KB's own terms (``kb/vocab.ttl``), serialised as Turtle, JSON-LD or
+plus the KB's own terms (``kb/rdf/vocab.ttl``), serialised as Turtle, JSON-LD or
 N-Triples; and answers SPARQL queries over them.
 
 pyoxigraph does the serialising and the querying: on the same data it
@@ -28,10 +28,10 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .bulk import gc_paused
-from .errors import QueryError
-from .model import Evidence, Hypothesis, KnowledgeBase
-from .score import Standing, standings as compute_standings
+from kb.gcpolicy import gc_paused
+from kb.errors import QueryError
+from kb.model import Evidence, Hypothesis, KnowledgeBase
+from kb.graph.score import Standing, standings as compute_standings
 
 VOCAB = "https://w3id.org/kb-theory/vocab#"
 PREFIXES = {
@@ -49,11 +49,11 @@ FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": o
 
 
 def vocabulary_text() -> str:
-    return resources.files("kb").joinpath("vocab.ttl").read_text(encoding="utf-8")
+    return resources.files("kb.rdf").joinpath("vocab.ttl").read_text(encoding="utf-8")
 
 
 def shapes_text() -> str:
-    return resources.files("kb").joinpath("shapes.ttl").read_text(encoding="utf-8")
+    return resources.files("kb.rdf").joinpath("shapes.ttl").read_text(encoding="utf-8")
 
 
 class _Terms(dict):

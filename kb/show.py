@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import UnknownItem, did_you_mean
-from .model import KnowledgeBase
-from .score import standings
-from .timeline import Lineages
+from kb.errors import UnknownItem, did_you_mean
+from kb.model import KnowledgeBase
+from kb.graph.score import standings
+from kb.history.asof import Lineages
 
 RESTRICTED = "[restricted: text not shown]"
 

@@ -1,0 +1,1 @@
+"""The site engine: the only code that knows MkDocs and Material."""

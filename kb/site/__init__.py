@@ -1,0 +1,1 @@
+"""The website's pages, engine-free: a public knowledge base in, ``{path: text}`` out."""
