@@ -432,24 +432,34 @@ def show(ws: Workspace, item_id: str, explain: bool, as_of: str | None, context:
 
 @main.command()
 @click.option("--by", type=click.Choice(["context", "phase"]), default="context", show_default=True,
-              help="Columns: top-level contexts or project phases.")
+              help="Columns: contexts or project phases.")
+@click.option("--level", type=click.IntRange(min=0), default=0, show_default=True, metavar="N",
+              help="With --by context: the contexts at this level of part_of (0: top-level, 1: their parts...).")
 @as_of_option
 @format_option("text", "json", "csv")
 @pass_workspace
 @handle_errors
-def gaps(ws: Workspace, by: str, as_of: str | None, fmt: str) -> None:
+def gaps(ws: Workspace, by: str, level: int, as_of: str | None, fmt: str) -> None:
     """The evidence gap map: hypotheses x contexts (or phases).
 
     Each cell shows links for/against/qualifying as '+S -C ~Q'; '.' marks a
-    gap, where no evidence exists yet.
+    gap, where no evidence exists yet. A link counts where it is placed (its
+    scope, else its evidence's context), in the column of the context at
+    --level that holds that place; a link placed above the level (at a
+    municipality, when the columns are its arenas) is in no column.
     """
-    from kb.graph.network import gap_map
+    from kb.graph.network import deepest_level, gap_map
 
     kb = ws.load_clean(as_of)
-    columns, rows = gap_map(kb, by)
+    if level and by == "phase":
+        raise click.UsageError("--level applies to --by context only")
+    if level > deepest_level(kb):
+        raise click.UsageError(f"no context lies at level {level}; the deepest are at level {deepest_level(kb)}")
+    columns, rows = gap_map(kb, by, level)
     if fmt == "json":
         data = {hid: {col: cell.__dict__ for col, cell in cols.items()} for hid, cols in rows.items()}
-        click.echo(json.dumps({"by": by, "columns": columns, "rows": data}, indent=2, ensure_ascii=False))
+        head = {"by": by, "level": level} if by == "context" else {"by": by}
+        click.echo(json.dumps({**head, "columns": columns, "rows": data}, indent=2, ensure_ascii=False))
         return
     table = []
     for hid, cols in rows.items():

@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -267,7 +268,10 @@ class Link(Strict):
     )
     scope: list[Id] = Field(
         default_factory=list,
-        description="Ids of the contexts the judgement holds for (empty: wherever the evidence is from).",
+        description="Ids of the contexts the judgement holds for (empty: wherever the evidence is from)."
+        " It counts in each of them and in the contexts that enclose them, not in the contexts"
+        " inside them: a judgement scoped to a municipality counts for it and for its region,"
+        " not for each of its arenas.",
     )
 
 
@@ -461,6 +465,19 @@ class KnowledgeBase(BaseModel):
     ``where`` maps each item id to its file and line, so later checks can
     point at the right place without re-reading anything. The dicts keep the
     order of the files (sorted by path), which keeps every output stable.
+
+    The contexts form a hierarchy along ``part_of``, and "evidence within a
+    context" is answered here and nowhere else (``kb status --context``,
+    ``kb show``, ``kb gaps``, ``kb diff`` and the site all ask these methods).
+    The rule: a judgement (a link) is *placed* in the contexts of its
+    ``scope``, or, without one, in the context its evidence comes from
+    (literature without a scope is placed nowhere). It holds in each context
+    it is placed in and in every context that encloses one of them, never in
+    the contexts inside them: a judgement about a municipality as a whole says
+    nothing about each of its arenas, just as evidence recorded at the
+    municipality does not count for an arena. So the contexts at one level of
+    the hierarchy (``kb gaps --level``) share out the judgements placed at that
+    level or below, each counted once per context it is placed under.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -474,6 +491,9 @@ class KnowledgeBase(BaseModel):
     where: dict[str, Located] = Field(default_factory=dict)
     #: positions of fields inside items: item id -> {dotted field path: (line, column)}
     field_where: dict[str, dict[str, tuple[int, int]]] = Field(default_factory=dict)
+    # the context hierarchy and the evidence within each context, made on first use
+    _contexts_index: Any = PrivateAttr(default=None)
+    _within_index: Any = PrivateAttr(default=None)
 
     @property
     def milestones(self) -> dict[str, Milestone]:
@@ -496,3 +516,136 @@ class KnowledgeBase(BaseModel):
                 return Located(at.path, *fields[probe])
             probe = probe.rpartition(".")[0]
         return at
+
+    # --- the context hierarchy (the rule is in the class docstring) -----------------------
+    #
+    # Two indexes, each made once per KB on first use: the hierarchy (every context's
+    # ancestors and children, one walk up per context) and the evidence within each
+    # context (one pass over the links). Each is keyed by the identity of the dicts it was
+    # made from, so a copy with other contexts or evidence (an as-of view is a model_copy)
+    # makes its own instead of reading a stale one.
+
+    def context_ancestors(self, cid: str) -> tuple[str, ...]:
+        """The contexts enclosing ``cid``, nearest first; KeyError for an unknown id.
+
+        A part_of naming no known context ends the chain, and so does a cycle
+        (``kb check`` reports it as KB303): nothing here loops.
+        """
+        return self._hierarchy()[0][cid]
+
+    def context_descendants(self, cid: str) -> tuple[str, ...]:
+        """Every context inside ``cid``, all levels down, depth first in KB order."""
+        ancestors, children, below = self._hierarchy()
+        found = below.get(cid)
+        if found is None:
+            if cid not in ancestors:
+                raise KeyError(cid)
+            out: list[str] = []
+            seen = {cid}
+            stack = list(reversed(children.get(cid, ())))
+            while stack:
+                here = stack.pop()
+                if here in seen:
+                    continue  # a cycle of part_of
+                seen.add(here)
+                out.append(here)
+                stack.extend(reversed(children.get(here, ())))
+            found = below[cid] = tuple(out)
+        return found
+
+    def context_level(self, cid: str) -> int:
+        """How deep ``cid`` lies: 0 for a top-level context, 1 for its parts, and so on."""
+        return len(self.context_ancestors(cid))
+
+    def context_at_level(self, cid: str, level: int) -> str | None:
+        """``cid`` or its ancestor at ``level``; None where ``cid`` lies above that level."""
+        chain = self.context_ancestors(cid)
+        depth = len(chain)
+        if not 0 <= level <= depth:
+            return None
+        return cid if level == depth else chain[depth - level - 1]
+
+    def link_places(self, evidence: Evidence, link: Link) -> tuple[str, ...]:
+        """Where a judgement is placed: its scope, else its evidence's context (known contexts only)."""
+        known = self._hierarchy()[0]
+        if link.scope:
+            return tuple(c for c in dict.fromkeys(link.scope) if c in known)
+        return (evidence.context,) if evidence.context in known else ()
+
+    def link_holds_in(self, evidence: Evidence, link: Link, cid: str) -> bool:
+        """Does this judgement count in context ``cid``: is it placed in ``cid`` or inside it?"""
+        ancestors = self._hierarchy()[0]
+        places = link.scope or ((evidence.context,) if evidence.context else ())
+        return any(p == cid or cid in ancestors.get(p, ()) for p in places)
+
+    def evidence_within(self, cid: str) -> tuple[str, ...]:
+        """Ids of the evidence that bears on ``cid``, in KB order; KeyError for an unknown id.
+
+        That is evidence recorded in ``cid`` or a context inside it, and
+        evidence from elsewhere with a judgement that holds in ``cid`` (scoped
+        to it or to a context inside it). Which of its judgements count there
+        is :meth:`link_holds_in`'s answer.
+        """
+        if cid not in self._hierarchy()[0]:
+            raise KeyError(cid)
+        return self._within().get(cid, ())
+
+    def _hierarchy(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        """(ancestors nearest first, children in KB order, descendants found so far), by context."""
+        contexts = self.contexts
+        cached = self._contexts_index
+        if cached is not None and cached[0] == (id(contexts), len(contexts)):
+            return cached[1]
+        children: dict[str, list[str]] = {}
+        for cid, c in contexts.items():
+            if c.part_of in contexts and c.part_of != cid:
+                children.setdefault(c.part_of, []).append(cid)  # type: ignore[arg-type]
+        ancestors: dict[str, tuple[str, ...]] = {}
+        for cid in contexts:
+            # walk up to a context whose chain is known, to the top, or round a cycle
+            path: list[str] = []
+            on_path: set[str] = set()
+            here: str | None = cid
+            while here in contexts and here not in ancestors and here not in on_path:
+                path.append(here)  # type: ignore[arg-type]
+                on_path.add(here)  # type: ignore[arg-type]
+                here = contexts[here].part_of  # type: ignore[index]
+            if here in ancestors:
+                above: tuple[str, ...] = (here, *ancestors[here])  # type: ignore[index]
+            elif here in on_path:
+                # each member of a cycle has the others above it, once round
+                start = path.index(here)  # type: ignore[arg-type]
+                cycle = path[start:]
+                for i, member in enumerate(cycle):
+                    ancestors[member] = tuple(cycle[i + 1:] + cycle[:i])
+                path = path[:start]
+                above = (cycle[0], *ancestors[cycle[0]])
+            else:
+                above = ()
+            for member in reversed(path):
+                ancestors[member] = above
+                above = (member, *above)
+        found = (ancestors, {k: tuple(v) for k, v in children.items()}, {})
+        self._contexts_index = ((id(contexts), len(contexts)), found)
+        return found
+
+    def _within(self) -> dict[str, tuple[str, ...]]:
+        """Context id -> the evidence within it (see :meth:`evidence_within`), from one pass."""
+        key = (id(self.contexts), len(self.contexts), id(self.evidence), len(self.evidence))
+        cached = self._within_index
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        ancestors = self._hierarchy()[0]
+        index: dict[str, list[str]] = {}
+        for e in self.evidence.values():
+            places = {e.context} if e.context in ancestors else set()
+            for link in e.links:
+                places.update(c for c in link.scope if c in ancestors)
+            reached = set(places)
+            for p in places:
+                reached.update(ancestors[p])  # type: ignore[index]
+            for cid in reached:
+                index.setdefault(cid, []).append(e.id)  # type: ignore[arg-type]
+        found = {cid: tuple(ids) for cid, ids in index.items()}
+        self._within_index = (key, found)
+        return found

@@ -129,16 +129,33 @@ def _construct(kb: KnowledgeBase, cid: str):
 def _context(kb: KnowledgeBase, cid: str):
     c = kb.contexts[cid]
     lines = [f"{cid}: {kb.text(c.label)} ({c.kind}{', ' + c.role if c.role else ''})"]
-    inside = [x.id for x in kb.contexts.values() if x.part_of == cid]
-    if c.part_of:
-        lines.append(f"part of: {c.part_of}")
+    above, below = kb.context_ancestors(cid), kb.context_descendants(cid)
+    inside = [x for x in below if kb.contexts[x].part_of == cid]
+    if above:
+        lines.append("part of: " + " > ".join(reversed(above)))
     if inside:
         lines.append("contains: " + ", ".join(inside))
-    here = [e for e in kb.evidence.values() if e.context == cid or e.context in inside]
+    if len(below) > len(inside):
+        lines.append("all levels down: " + ", ".join(below))
+    here = [kb.evidence[eid] for eid in kb.evidence_within(cid)]
+    # what counts here: the links that hold in cid (by their scope, else where they are from)
+    counts: dict[str, dict[str, int]] = {}
     for e in here:
-        lines.append(f"  {e.id} {e.date} {e.kind}: {RESTRICTED if e.restricted else kb.text(e.title)}")
-    return {"type": "context", **c.model_dump(mode="json"), "contains": inside,
-            "evidence": [e.id for e in here]}, lines
+        for link in e.links:
+            if kb.link_holds_in(e, link, cid):
+                cell = counts.setdefault(link.hypothesis, {"supports": 0, "contradicts": 0, "qualifies": 0})
+                cell[link.stance] += 1
+    counts = {hid: counts[hid] for hid in [*kb.hypotheses, *counts] if hid in counts}
+    if counts:
+        lines.append("links that hold here:")
+        lines += [f"  {hid} +{n['supports']} -{n['contradicts']} ~{n['qualifies']}" for hid, n in counts.items()]
+    if here:
+        lines.append("evidence:")
+    for e in here:
+        origin = f" (from {e.context or 'the literature'})" if e.context != cid else ""
+        lines.append(f"  {e.id} {e.date} {e.kind}{origin}: {RESTRICTED if e.restricted else kb.text(e.title)}")
+    return {"type": "context", **c.model_dump(mode="json"), "ancestors": list(above), "contains": inside,
+            "descendants": list(below), "evidence": [e.id for e in here], "hypotheses": counts}, lines
 
 
 def _source(kb: KnowledgeBase, sid: str):

@@ -136,29 +136,41 @@ class GapCell:
         return self.supports + self.contradicts + self.qualifies
 
 
-def gap_map(kb: KnowledgeBase, by: str = "context") -> tuple[list[str], dict[str, dict[str, GapCell]]]:
+def gap_map(kb: KnowledgeBase, by: str = "context", level: int = 0
+            ) -> tuple[list[str], dict[str, dict[str, GapCell]]]:
     """Hypotheses x contexts (or x phases): counts of links for, against and qualifying.
 
-    Columns are the top-level contexts evidence comes from (arenas and
-    workshops count for their municipality), plus 'literature' for evidence
-    with no context; or the phases in kb.yaml. Empty cells are the gaps.
+    By context, the columns are the contexts at ``level`` of the hierarchy
+    (0: the top-level ones; 1: their parts...) that are municipalities or
+    hold a judgement, plus 'literature' for judgements placed in no context.
+    A link counts in the column of the context at that level where it holds
+    (KnowledgeBase.link_holds_in: its scope, else its evidence's context, or
+    a context inside them), once per column; a link placed above the level
+    (at a municipality, when the columns are its arenas) is in no column.
+    By phase, the columns are the phases in kb.yaml (and 'none'); scopes do
+    not matter there. Empty cells are the gaps.
     """
-    top = {cid: _top_context(kb, cid) for cid in kb.contexts}
+    at_level = {cid: kb.context_at_level(cid, level) for cid in kb.contexts} if by != "phase" else {}
     counts: dict[tuple[str, str], dict[str, int]] = {}
     for e in kb.evidence.values():
-        if by == "phase":
-            column = e.phase or "none"
-        else:
-            column = top.get(e.context, "literature") if e.context else "literature"
         for link in e.links:
-            cell = counts.setdefault((link.hypothesis, column), {})
-            cell[link.stance] = cell.get(link.stance, 0) + 1
+            if by == "phase":
+                columns_of: tuple = (e.phase or "none",)
+            else:
+                places = kb.link_places(e, link)
+                if not places:
+                    columns_of = () if link.scope or e.context else ("literature",)
+                else:
+                    columns_of = tuple(dict.fromkeys(c for p in places if (c := at_level[p]) is not None))
+            for column in columns_of:
+                cell = counts.setdefault((link.hypothesis, column), {})
+                cell[link.stance] = cell.get(link.stance, 0) + 1
     if by == "phase":
         columns = list(kb.config.phases) + (["none"] if any(c == "none" for _, c in counts) else [])
     else:
         used = {c for _, c in counts}
-        columns = [c.id for c in kb.contexts.values()
-                   if c.part_of is None and (c.kind == "municipality" or c.id in used)]
+        columns = [cid for cid, c in kb.contexts.items()
+                   if at_level[cid] == cid and (c.kind == "municipality" or cid in used)]
         columns += ["literature"] if "literature" in used or not columns else []
     # Most cells are empty and share one value: the map has a cell per hypothesis and column
     # (5,000 x 330 at the benchmark's large scale), its evidence only a few per hypothesis.
@@ -170,12 +182,9 @@ def gap_map(kb: KnowledgeBase, by: str = "context") -> tuple[list[str], dict[str
     return columns, rows
 
 
-def _top_context(kb: KnowledgeBase, cid: str) -> str:
-    seen = set()
-    while kb.contexts[cid].part_of in kb.contexts and cid not in seen:
-        seen.add(cid)
-        cid = kb.contexts[cid].part_of  # type: ignore[assignment]
-    return cid
+def deepest_level(kb: KnowledgeBase) -> int:
+    """The level of the deepest context (0 when there are none or all are top-level)."""
+    return max((kb.context_level(cid) for cid in kb.contexts), default=0)
 
 
 # --- serialisations -------------------------------------------------------------------

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 from kb.gcpolicy import gc_paused
 from kb.errors import Diagnostic
@@ -159,14 +159,13 @@ def _reason(st: Standing) -> str:
 def contributions(kb: KnowledgeBase, context: str | None = None) -> dict[str, list[Contribution]]:
     """Hypothesis id -> the contributions of its links (optionally in one context)."""
     scoring = kb.config.scoring
-    inside = _contexts_within(kb, context) if context else None
     out: dict[str, list[Contribution]] = defaultdict(list)
-    for e in kb.evidence.values():
+    for e in _evidence_in(kb, context):
         judges: dict[str, int] = defaultdict(int)
         for link in e.links:
             judges[link.hypothesis] += 1
         for link in e.links:
-            if inside is not None and not _applies(e, link, inside):
+            if context is not None and not kb.link_holds_in(e, link, context):
                 continue
             out[link.hypothesis].append(_contribution(e, link, scoring, judges[link.hypothesis]))
     return out
@@ -187,24 +186,12 @@ def _contribution(e: Evidence, link: Link, scoring: Scoring, judges: int) -> Con
     )
 
 
-def _contexts_within(kb: KnowledgeBase, context: str) -> set[str]:
-    """``context`` and every context inside it (following part_of)."""
-    inside = {context}
-    changed = True
-    while changed:
-        changed = False
-        for c in kb.contexts.values():
-            if c.part_of in inside and c.id not in inside:
-                inside.add(c.id)
-                changed = True
-    return inside
-
-
-def _applies(e: Evidence, link: Link, inside: set[str]) -> bool:
-    """Does this judgement hold in the context? Its scope decides, else where the evidence is from."""
-    if link.scope:
-        return any(s in inside for s in link.scope)
-    return e.context in inside
+def _evidence_in(kb: KnowledgeBase, context: str | None) -> Iterable[Evidence]:
+    """All the evidence, or only what bears on ``context`` (whose links then pass
+    KnowledgeBase.link_holds_in: the one rule of what counts where)."""
+    if context is None:
+        return kb.evidence.values()
+    return (kb.evidence[eid] for eid in kb.evidence_within(context))
 
 
 def standing_from(hypothesis: str, contribs: list[Contribution], scoring: Scoring) -> Standing:
@@ -251,11 +238,11 @@ def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standi
     """
     scoring = kb.config.scoring
     strength_weights, kind_weights = scoring.strength, scoring.kind
-    inside = _contexts_within(kb, context) if context else None
+    holds_in = kb.link_holds_in
     # per hypothesis: [r, s, supports, contradicts, qualifies, latest date]
     acc: dict[str, list] = {hid: [0.0, 0.0, 0, 0, 0, None] for hid in kb.hypotheses}
     with gc_paused():
-        for e in kb.evidence.values():
+        for e in _evidence_in(kb, context):
             links = e.links
             if not links:
                 continue
@@ -265,7 +252,7 @@ def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standi
                     judges[link.hypothesis] += 1
             kind_weight = kind_weights.get(e.kind, 1.0)
             for link in links:
-                if inside is not None and not _applies(e, link, inside):
+                if context is not None and not holds_in(e, link, context):
                     continue
                 a = acc.get(link.hypothesis)
                 if a is None:

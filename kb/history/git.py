@@ -254,12 +254,11 @@ def _opinion(st: Any) -> dict[str, float]:
 
 
 def _context_label(kb: KnowledgeBase, cid: str | None) -> str:
+    """The name of the context the evidence is in, not its top-level ancestor's
+    ('from the evening meeting' says more than 'from Stad')."""
     if cid is None:
         return "the literature"
-    top = cid
-    while kb.contexts.get(top) is not None and kb.contexts[top].part_of in kb.contexts:
-        top = kb.contexts[top].part_of  # type: ignore[assignment]
-    return kb.text(kb.contexts[top].label) if top in kb.contexts else cid
+    return kb.text(kb.contexts[cid].label) if cid in kb.contexts else cid
 
 
 def _evidence_row(kb: KnowledgeBase, eid: str) -> dict[str, str]:

@@ -577,31 +577,29 @@ class ContextView:
 
 def context_view(site: Site, cid: str) -> ContextView:
     kb, c = site.kb, site.kb.contexts[cid]
-    inside = site.within(cid)
-    trail = []
-    seen = {cid}
-    up = c.part_of
-    while up in kb.contexts and up not in seen:
-        seen.add(up)
-        trail.append(site.named(up))
-        up = kb.contexts[up].part_of
-    depth = {cid: 0}
-    parts = []
-    for sub in inside[1:]:
-        depth[sub] = depth.get(kb.contexts[sub].part_of, 0) + 1
-        parts.append((site.named(sub), kb.contexts[sub].kind, depth[sub], len(site.evidence_in.get(sub, []))))
+    inside = [cid, *kb.context_descendants(cid)]
+    trail = [site.named(up) for up in kb.context_ancestors(cid)]
+    level = kb.context_level(cid)
+    parts = [(site.named(sub), kb.contexts[sub].kind, max(1, kb.context_level(sub) - level),
+              len(site.evidence_in.get(sub, []))) for sub in inside[1:]]
+    # the evidence within: what was recorded here or inside, by place, then what was
+    # recorded elsewhere with a judgement scoped to here, by where it is from
+    by_place: dict[str | None, list[str]] = {place: [] for place in inside}
+    for eid in kb.evidence_within(cid):
+        by_place.setdefault(kb.evidence[eid].context, []).append(eid)
     evidence = []
     counts: dict[str, Counter] = defaultdict(Counter)
     shows = False
-    for place in inside:
-        rows = tuple(evidence_row(site, eid) for eid in
-                     sorted(site.evidence_in.get(place, []), key=lambda i: (kb.evidence[i].date, i)))
+    for place, eids in by_place.items():
+        rows = tuple(evidence_row(site, eid) for eid in sorted(eids, key=lambda i: (kb.evidence[i].date, i)))
         if rows:
-            evidence.append((site.named(place), rows))
+            evidence.append((site.named(place) or Ref(site.words("literature"), "evidence/index.md"), rows))
             shows = shows or any(r.illustrative for r in rows)
-        for eid in site.evidence_in.get(place, []):
-            for link in kb.evidence[eid].links:
-                counts[link.hypothesis][link.stance] += 1
+        for eid in eids:
+            e = kb.evidence[eid]
+            for link in e.links:
+                if kb.link_holds_in(e, link, cid):
+                    counts[link.hypothesis][link.stance] += 1
     touched = tuple((Ref(hid, site.paths[hid]), site.title_of(hid), counts[hid]["supports"],
                      counts[hid]["contradicts"], counts[hid]["qualifies"])
                     for hid in kb.hypotheses if hid in counts)

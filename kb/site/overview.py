@@ -238,7 +238,8 @@ def gaps_view(site: Site) -> GapsView:
     from kb.graph.network import gap_map
 
     w = site.words
-    columns, rows = gap_map(site.kb, "context")
+    # the same counts as `kb gaps` (level 0: the top-level contexts), so the two never disagree
+    columns, rows = gap_map(site.kb, "context", level=0)
     pcolumns, prows = gap_map(site.kb, "phase")
     counts = {hid: [(c.supports, c.contradicts, c.qualifies) for c in cols.values()] for hid, cols in rows.items()}
     grouped = len(columns) > MAX_GAP_COLUMNS
