@@ -37,6 +37,8 @@ class Workspace:
 
     start: Path
     _root: Path | None = field(default=None, repr=False)
+    #: how the last as-of view was read (a kb.history.asof.AsOf), None without --as-of
+    as_of: Any = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:
@@ -54,8 +56,12 @@ class Workspace:
         kb, diags = load(self.root, files=files)
         return kb, sorted(set(diags + check(kb)))
 
-    def load_clean(self, as_of: str | None = None):
-        """The KB, refusing to go on if it has errors (they are printed)."""
+    def load_clean(self, as_of: str | None = None, *, note: bool = True):
+        """The KB, refusing to go on if it has errors (they are printed).
+
+        With ``as_of``, the KB as it stood then (kb.history.asof.framework_as_of),
+        kept in ``self.as_of`` with where it was read; ``note`` says so on stderr.
+        """
         kb, diags = self.load()
         problems = errors.errors_in(diags)
         if problems:
@@ -63,9 +69,12 @@ class Workspace:
                 click.echo(d.format(), err=True)
             raise ProblemsFound(f"{len(problems)} error(s) in the knowledge base; run 'kb check'")
         if as_of:
-            from kb.history.asof import resolve_date, view_as_of
+            from kb.history.asof import framework_as_of
 
-            kb = view_as_of(kb, resolve_date(kb, as_of))
+            self.as_of = framework_as_of(kb, as_of)
+            if note:
+                click.echo(f"kb: {self.as_of.note()}", err=True)
+            kb = self.as_of.kb
         return kb
 
 
@@ -169,6 +178,10 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
     a check only reads and hashes the files.
     """
     diags, counts = _verdict(ws)
+    from kb.history.checks import milestone_tag_warnings  # tags are no file: kept out of the cached verdict
+    from kb.load.loader import load_config
+
+    diags = sorted(set(diags + milestone_tag_warnings(ws.root, load_config(ws.root))))
     problems = errors.errors_in(diags)
     warnings = [d for d in diags if d.severity == "warning"]
     if fmt == "json":
@@ -378,8 +391,9 @@ def status(ws: Workspace, as_of: str | None, context: str | None, fmt: str) -> N
     """
     from kb.graph.score import standings
 
-    kb = ws.load_clean(as_of)
+    kb = ws.load_clean(as_of, note=fmt != "json")
     _known_context(kb, context)
+    read = ws.as_of.as_dict() if ws.as_of else None
     rows = []
     for hid, st in standings(kb, context).items():
         h = kb.hypotheses[hid]
@@ -389,7 +403,7 @@ def status(ws: Workspace, as_of: str | None, context: str | None, fmt: str) -> N
             "uncertainty": round(st.uncertainty, 4), "probability": round(st.probability, 4),
             "supports": st.count("supports"), "contradicts": st.count("contradicts"),
             "qualifies": st.count("qualifies"),
-            "latest": st.latest.isoformat() if st.latest else None,
+            "latest": st.latest.isoformat() if st.latest else None, "as_of": read,
         })
     columns = ["id", "title", "declared", "suggested", "belief", "disbelief", "uncertainty",
                "probability", "supports", "contradicts", "qualifies", "latest"]
@@ -421,10 +435,11 @@ def show(ws: Workspace, item_id: str, explain: bool, as_of: str | None, context:
     """
     from kb.show import describe
 
-    kb = ws.load_clean(as_of)
+    kb = ws.load_clean(as_of, note=fmt != "json")
     _known_context(kb, context)
     data, lines = describe(kb, item_id, explain=explain, context=context)
     if fmt == "json":
+        data = {**data, "as_of": ws.as_of.as_dict() if ws.as_of else None}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
         click.echo("\n".join(lines))

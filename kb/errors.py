@@ -61,6 +61,9 @@ CODES: dict[str, str] = {
     "KB404": "language not listed in kb.yaml",
     "KB405": "source without DOI, URL or ISBN",
     "KB406": "dated before the item it belongs to",
+    # the KB against its git history (kb.history.checks)
+    "KB501": "milestone tag does not exist",
+    "KB502": "milestone tag far from the milestone's date",
 }
 
 

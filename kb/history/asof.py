@@ -1,18 +1,98 @@
 """The framework at any date, and how it got there.
 
-Takes a :class:`~kb.model.KnowledgeBase` and a date; returns the KB as it
-stood then: only hypotheses proposed by that date, each with the title,
-statement and declared status it had then (read back from its revision log),
-only evidence dated by then, and only the judgements made by then. Every
-later stage (standings, maps, pages) can then run on the view unchanged.
+Takes a :class:`~kb.model.KnowledgeBase` and a date (or a milestone);
+returns the KB as it stood then (:func:`framework_as_of`), with a note of
+where it was read. Two sources, described for users in docs/history.md:
+
+- **git**: when the KB is in a git repository, each hypothesis's declared
+  status, title and statement (and which hypotheses there were) are read
+  from the last commit on or before the date, or from a milestone's tag;
+  its revision log, up to the date, adds the reasons.
+- **the revision log**: without git, or before the first commit, they are
+  reconstructed from the ``revisions`` in today's files
+  (:func:`hypothesis_as_of`).
+
+Either way the evidence is today's, counted by its own date: only items
+dated by then, and only the judgements made by then. Every later stage
+(standings, maps, pages) can then run on the view unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
 
-from kb.errors import UnknownItem, did_you_mean
-from kb.model import Evidence, Hypothesis, KnowledgeBase
+from kb.errors import ConfigError, HistoryError, UnknownItem, did_you_mean
+from kb.model import Evidence, Hypothesis, KnowledgeBase, Milestone
+
+#: The source named when declared statuses come from the revision log.
+REVISION_LOG = "revision log"
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The framework on ``date``, and where its hypotheses were read.
+
+    ``commit`` is the git commit their declared status, title and statement
+    come from, or None when they were reconstructed from the revision log;
+    ``how`` says why that source (which tag or date, or why not git).
+    """
+
+    kb: KnowledgeBase
+    date: dt.date
+    commit: str | None
+    how: str
+
+    @property
+    def source(self) -> str:
+        return f"git commit {self.commit[:7]}" if self.commit else REVISION_LOG
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"date": self.date.isoformat(), "source": self.source, "commit": self.commit, "how": self.how}
+
+    def note(self) -> str:
+        return (f"as of {self.date}: declared statuses, titles and statements from the {self.source} "
+                f"({self.how}); evidence dated by then")
+
+
+def framework_as_of(kb: KnowledgeBase, when: str | dt.date, *, git: bool = True) -> AsOf:
+    """The KB as it stood on a date or at a milestone: from git where it can be, else from the revision log.
+
+    ``git=False`` never asks git (a site built without its history).
+    """
+    day = resolve_date(kb, when)
+    milestone = kb.milestones.get(when) if isinstance(when, str) else None
+    commit, how = _commit_for(Path(kb.root), day, milestone) if git else (None, "git history not read")
+    if commit is not None:
+        from kb.history.git import committed_hypotheses
+
+        try:
+            return AsOf(view_as_of(kb, day, committed_hypotheses(Path(kb.root), commit)), day, commit, how)
+        except (HistoryError, ConfigError) as exc:
+            how = str(exc)
+    return AsOf(view_as_of(kb, day), day, None, how)
+
+
+def _commit_for(root: Path, day: dt.date, milestone: Milestone | None) -> tuple[str | None, str]:
+    """The commit to read the hypotheses at (a milestone's tag, else by date), and why; None and why not."""
+    from kb.history.git import Repo, commit_on_or_before
+
+    try:
+        repo = Repo.of(root)
+    except HistoryError:
+        return None, "not in a git repository"
+    missing = ""
+    if milestone is not None and milestone.tag:
+        try:
+            return repo.resolve(milestone.tag), f"tag {milestone.tag}"
+        except HistoryError:
+            missing = f"tag {milestone.tag!r} does not exist, so "
+    commit = commit_on_or_before(repo, day)
+    if commit is None:
+        shallow = " in this shallow clone" if repo.shallow else ""
+        return None, f"{missing}no commit on or before {day}{shallow}"
+    return commit, f"{missing}the last commit on or before {day}"
 
 
 def resolve_date(kb: KnowledgeBase, when: str | dt.date) -> dt.date:
@@ -50,6 +130,12 @@ def hypothesis_as_of(h: Hypothesis, day: dt.date) -> Hypothesis | None:
     return h.model_copy(update={"title": title, "statement": statement, "status": status, "revisions": kept})
 
 
+def _as_committed(then: Hypothesis, now: Hypothesis | None, day: dt.date) -> Hypothesis:
+    """The hypothesis as committed, with the reasons today's revision log gives up to ``day``."""
+    kept = [r for r in (now or then).revisions if r.date <= day]
+    return then if kept == then.revisions else then.model_copy(update={"revisions": kept})
+
+
 def evidence_as_of(e: Evidence, day: dt.date) -> Evidence | None:
     if e.date > day:
         return None
@@ -57,9 +143,13 @@ def evidence_as_of(e: Evidence, day: dt.date) -> Evidence | None:
     return e if len(links) == len(e.links) else e.model_copy(update={"links": links})
 
 
-def view_as_of(kb: KnowledgeBase, day: dt.date) -> KnowledgeBase:
-    """The knowledge base as it stood on ``day``."""
-    hypotheses = {hid: v for hid, h in kb.hypotheses.items() if (v := hypothesis_as_of(h, day))}
+def view_as_of(kb: KnowledgeBase, day: dt.date,
+               committed: dict[str, Hypothesis] | None = None) -> KnowledgeBase:
+    """The knowledge base as it stood on ``day``; its hypotheses as ``committed`` then, if given."""
+    if committed is None:
+        hypotheses = {hid: v for hid, h in kb.hypotheses.items() if (v := hypothesis_as_of(h, day))}
+    else:
+        hypotheses = {hid: _as_committed(h, kb.hypotheses.get(hid), day) for hid, h in committed.items()}
     evidence = {}
     for eid, e in kb.evidence.items():
         v = evidence_as_of(e, day)

@@ -15,7 +15,9 @@ with a message saying which.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import functools
 import json
 import re
 import shutil
@@ -26,7 +28,7 @@ from typing import Any, Iterable
 
 from kb.errors import ConfigError, Diagnostic, HistoryError, errors_in
 from kb.load.loader import CONFIG_FILE, FOLDERS, YAML_SUFFIXES, add_files, parse_file, validate
-from kb.model import Config, KnowledgeBase
+from kb.model import Config, Hypothesis, KnowledgeBase
 from kb.graph.score import standings
 from kb.load.yamlread import read_yaml
 
@@ -161,6 +163,58 @@ def load_clean_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, str]:
         first = problems[0].format()
         raise HistoryError(f"the knowledge base at {label} does not load: {len(problems)} error(s), first: {first}")
     return kb, label
+
+
+# --- the hypotheses as committed at a date or a tag (for kb.history.asof) -------------------
+
+
+def commit_on_or_before(repo: Repo, day: dt.date) -> str | None:
+    """The last commit of HEAD's first-parent line dated (committer date, in its own zone) on or before ``day``.
+
+    First parents, so a branch's commit made before ``day`` but merged after
+    it is not taken for the state of the line on ``day``. None when there is
+    no such commit (or no commit at all).
+    """
+    # git's --before reads times in the machine's zone; with two days' margin
+    # it only narrows the list, and the exact rule is applied here
+    margin = (day + dt.timedelta(days=2)).isoformat()
+    try:
+        out = _git(repo.top, "log", "--first-parent", f"--before={margin}T00:00:00Z", "--format=%H %cI", "HEAD")
+    except HistoryError:
+        return None  # a repository without commits
+    for line in out.decode().splitlines():
+        sha, date = line.split()
+        if date[:10] <= day.isoformat():
+            return sha
+    return None
+
+
+def commit_day(repo: Repo, commit: str) -> dt.date:
+    """The committer date of ``commit``, in the zone it was made in."""
+    return dt.date.fromisoformat(_git(repo.top, "log", "-1", "--format=%cI", commit).decode()[:10])
+
+
+@functools.lru_cache(maxsize=16)
+def committed_hypotheses(root: Path, commit: str) -> dict[str, Hypothesis]:
+    """The hypotheses as committed at ``commit`` (shared between calls: do not change them).
+
+    Reads only kb.yaml and hypotheses/ at that commit, through the loader and
+    its cache like :func:`load_at`. Raises HistoryError (or ConfigError) when
+    the commit holds no KB or its hypotheses do not load.
+    """
+    repo = Repo.of(root)
+    files = repo.files_at(commit)
+    if CONFIG_FILE not in files:
+        raise HistoryError(f"commit {commit[:7]} has no {repo.path(CONFIG_FILE)}")
+    chosen = [rel for rel in sorted(files) if _kb_file(rel) and rel.split("/", 1)[0] == "hypotheses"]
+    blobs = repo.read_blobs([files[CONFIG_FILE]] + [files[rel] for rel in chosen])
+    kb = _kb_from_blobs(root, files, blobs, commit[:7])
+    problems = errors_in(add_files(kb, [("hypotheses", rel, blobs[files[rel]]) for rel in chosen],
+                                   cache_scope="history"))
+    if problems:
+        raise HistoryError(f"the hypotheses at commit {commit[:7]} do not load: {len(problems)} error(s), "
+                           f"first: {problems[0].format()}")
+    return kb.hypotheses
 
 
 # --- what changed between two states ----------------------------------------------------

@@ -337,6 +337,9 @@ _WORDS_EN = {
     "at_milestone_note": "Each hypothesis as it stood on the milestone's date: the declared status it had "
     "then, and its standing from the evidence dated by then.",
     "not_yet": "not yet proposed",
+    "read_git": "as committed ({commit})",
+    "read_log": "from the revision log",
+    "unlogged": "by this milestone, in git; not in its revision log",
     "up_to": "Up to {label} ({date})",
     "after": "After {label} ({date})",
     "no_events": "Nothing changed in this period.",
@@ -519,6 +522,9 @@ _WORDS_NB = {
     "at_milestone_note": "Hver hypotese slik den sto på milepælens dato: den erklærte statusen den hadde da, "
     "og stillingen ut fra evidensen datert til da.",
     "not_yet": "ikke foreslått ennå",
+    "read_git": "slik det var lagret ({commit})",
+    "read_log": "fra revisjonsloggen",
+    "unlogged": "innen denne milepælen, i git; ikke i revisjonsloggen",
     "up_to": "Fram til {label} ({date})",
     "after": "Etter {label} ({date})",
     "no_events": "Ingen endringer i denne perioden.",

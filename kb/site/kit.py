@@ -622,7 +622,9 @@ def event_line(out: Out, ev: Event) -> str:
     if ev.kind == "revised":
         return f"{out.link(ev.subject)} {esc(w('ev_revised'))}: {esc(ev.text)}{mark}"
     if ev.kind == "status":
-        return f"{out.link(ev.subject)} " + esc(w("ev_status", old=w.value(ev.old), new=w.value(ev.new))) + mark
+        why = f" ({esc(ev.text)})" if ev.text else ""  # a change seen between milestones, not logged
+        return f"{out.link_or_id(ev.subject)} " + esc(w("ev_status", old=w.value(ev.old), new=w.value(ev.new))) \
+            + why + mark
     if len(ev.items) == 1:
         title = f": {esc(ev.text)}" if ev.text else ""
         return f"{esc(w('ev_evidence'))} {out.link(ev.subject)}{title}{mark}"

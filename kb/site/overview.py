@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from kb.graph.score import standings
+from kb.model import KnowledgeBase
 from kb.site.fmt import COLOURS, Words, attr, esc, rich_block
 from kb.site.kit import (
     LATEST,
@@ -323,6 +324,7 @@ class ChangesView:
     illustrative: bool
     diffs: tuple[MilestoneDiffView, ...] = ()
     git_note: str = ""
+    sources: tuple[str, ...] = ()  # per milestone: where its declared statuses were read
 
 
 @dataclass(frozen=True)
@@ -389,22 +391,29 @@ def milestone_diff_views(site: Site) -> tuple[tuple[MilestoneDiffView, ...], str
 
 
 def changes_view(site: Site, events: list[Event]) -> ChangesView:
-    from kb.history.asof import view_as_of
+    from kb.history.asof import framework_as_of
 
     kb, w = site.kb, site.words
     milestones = sorted(kb.config.milestones, key=lambda m: (m.date, m.id))
     then: list[dict[str, StandingView]] = []
+    sources, gone, pasts = [], {}, []
     for m in milestones:
-        past = view_as_of(kb, m.date)
-        past_standings = standings(past)
+        # the same view as `kb status --as-of MILESTONE`: at its tag, or the last commit by its date
+        read = framework_as_of(kb, m.id, git=site.history is not None)
+        past, past_standings = read.kb, standings(read.kb)
+        pasts.append(past)
         then.append({hid: standing_view(h.status, past_standings[hid]) for hid, h in past.hypotheses.items()})
+        sources.append(w("read_git", commit=read.commit[:7]) if read.commit else w("read_log"))
+        gone.update({hid: site.text(h.title) for hid, h in past.hypotheses.items() if hid not in kb.hypotheses})
     matrix = tuple((Ref(hid, site.paths[hid]), site.title_of(hid), tuple(t.get(hid) for t in then))
                    for hid in kb.hypotheses)
+    matrix += tuple((Ref(hid, ""), title, tuple(t.get(hid) for t in then)) for hid, title in gone.items())
     chart = None
     if milestones:
         series = [(LINE_COLOURS[s], [sum(1 for sv in t.values() if sv.suggested == s) for t in then])
                   for s in SUGGESTED]
         chart = line_chart([m.id for m in milestones], series, w("hypotheses"))
+    events = sorted(events + _unlogged_status_events(site, milestones, pasts), key=lambda ev: ev.date)
     periods = []
     start = None
     for m in milestones:
@@ -420,7 +429,26 @@ def changes_view(site: Site, events: list[Event]) -> ChangesView:
         periods.append(Period(w("events"), tuple(events)))
     diffs, git_note = milestone_diff_views(site)
     return ChangesView(tuple((m.id, site.text(m.label), m.date) for m in milestones), matrix, chart,
-                       tuple(periods), bool(site.illustrative), diffs, git_note)
+                       tuple(periods), bool(site.illustrative), diffs, git_note, tuple(sources))
+
+
+def _unlogged_status_events(site: Site, milestones: list, pasts: list[KnowledgeBase]) -> list[Event]:
+    """Declared statuses that changed between two milestones with no revision saying so, dated at the later one.
+
+    So the timeline tells what the milestone table shows: read from git, a
+    status may change without an entry in the revision log.
+    """
+    out = []
+    for m_a, a, m_b, b in zip(milestones, pasts, milestones[1:], pasts[1:]):
+        for hid, h in b.hypotheses.items():
+            before = a.hypotheses.get(hid)
+            if before is None or before.status == h.status:
+                continue
+            if any(m_a.date < r.date <= m_b.date and r.previous_status for r in h.revisions):
+                continue  # logged: the timeline has it from the revision log
+            out.append(Event(m_b.date, "status", site.ref(hid) or Ref(hid, ""), site.words("unlogged"),
+                             old=before.status, new=h.status, illustrative=h.illustrative))
+    return out
 
 
 def changes_page(v: ChangesView, r: Render) -> str:
@@ -430,8 +458,10 @@ def changes_page(v: ChangesView, r: Render) -> str:
     out.illustrative_notice(v.illustrative)
     if v.milestones:
         out(f"## {esc(w('at_milestone'))}", "", esc(w("at_milestone_note")), "")
-        out.table([w("hypothesis")] + [f"{esc(label)}<br>{d}" for _, label, d in v.milestones],
-                  ([out.link(ref)] + [_then(out, sv) for sv in cells] for ref, _, cells in v.matrix))
+        sources = v.sources or ("",) * len(v.milestones)
+        out.table([w("hypothesis")] + [f"{esc(label)}<br>{d}" + (f"<br><small>{esc(src)}</small>" if src else "")
+                                       for (_, label, d), src in zip(v.milestones, sources)],
+                  ([out.link_or_id(ref)] + [_then(out, sv) for sv in cells] for ref, _, cells in v.matrix))
     if v.chart:
         out(f"### {esc(w('statuses_chart'))}", "")
         out.diagram(v.chart)
