@@ -313,3 +313,26 @@ def test_the_timeline_shows_the_unlogged_change_where_the_table_does(repo):
     assert [e for e in midterm if e[0] == "H02" and e[1] == "status"] == []  # logged in H02's (removed) file
     page = changes_page(view, Render(site.words))
     assert "not in its revision log" in page and "as committed (" in page
+
+
+def test_what_a_committed_hypothesis_referred_to_is_in_the_view(tmp_path):
+    """A source and a construct removed since stay in the past, so every as-of output can name them."""
+    root = tmp_path / "kb"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    source = '  - {id: src1, title: A source, authors: [A. Author], year: 2020, url: "https://example.org/s"}\n'
+    then = hypothesis("H01", "One", "Gone matters.", "testing", "2021-01-01").replace("from: trust", "from: gone")
+    write(root, {"kb.yaml": CONFIG.split("milestones:")[0], "hypotheses/H01.yaml": then + "derived_from: [src1]\n",
+                 "registry/r.yaml": REGISTRY.replace("constructs:\n", "constructs:\n  - {id: gone, label: Gone}\n")
+                 + "sources:\n" + source})
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "one", date="2021-02-01")
+    write(root, {"hypotheses/H01.yaml": hypothesis("H01", "One", "Trust matters.", "testing", "2021-01-01"),
+                 "registry/r.yaml": REGISTRY})
+    git(root, "commit", "-q", "-am", "two", date="2022-02-01")
+    shown = as_json(root, "show", "H01", "--as-of", "2021-06-01")
+    assert shown["statement"]["en"] == "Gone matters." and shown["as_of"]["source"].startswith("git commit ")
+    for command in (["export"], ["graph"], ["show", "src1"], ["show", "gone"]):
+        result = run(root, *command, "--as-of", "2021-06-01")
+        assert result.exit_code == 0, result.output
+    assert "src1" in run(root, "export", "--as-of", "2021-06-01").stdout

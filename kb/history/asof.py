@@ -65,10 +65,10 @@ def framework_as_of(kb: KnowledgeBase, when: str | dt.date, *, git: bool = True)
     milestone = kb.milestones.get(when) if isinstance(when, str) else None
     commit, how = _commit_for(Path(kb.root), day, milestone) if git else (None, "git history not read")
     if commit is not None:
-        from kb.history.git import committed_hypotheses
+        from kb.history.git import committed_framework
 
         try:
-            return AsOf(view_as_of(kb, day, committed_hypotheses(Path(kb.root), commit)), day, commit, how)
+            return AsOf(view_as_of(kb, day, committed_framework(Path(kb.root), commit)), day, commit, how)
         except (HistoryError, ConfigError) as exc:
             how = str(exc)
     return AsOf(view_as_of(kb, day), day, None, how)
@@ -143,13 +143,22 @@ def evidence_as_of(e: Evidence, day: dt.date) -> Evidence | None:
     return e if len(links) == len(e.links) else e.model_copy(update={"links": links})
 
 
-def view_as_of(kb: KnowledgeBase, day: dt.date,
-               committed: dict[str, Hypothesis] | None = None) -> KnowledgeBase:
-    """The knowledge base as it stood on ``day``; its hypotheses as ``committed`` then, if given."""
+def view_as_of(kb: KnowledgeBase, day: dt.date, committed: KnowledgeBase | None = None) -> KnowledgeBase:
+    """The knowledge base as it stood on ``day``; its hypotheses as ``committed`` then, if given.
+
+    ``committed`` holds the hypotheses and registry of a commit (no evidence):
+    its registry entries removed since stay in the view, so that what the
+    hypotheses then referred to is there; today's entries win.
+    """
+    update = {}
     if committed is None:
         hypotheses = {hid: v for hid, h in kb.hypotheses.items() if (v := hypothesis_as_of(h, day))}
     else:
-        hypotheses = {hid: _as_committed(h, kb.hypotheses.get(hid), day) for hid, h in committed.items()}
+        hypotheses = {hid: _as_committed(h, kb.hypotheses.get(hid), day) for hid, h in committed.hypotheses.items()}
+        for attr in ("constructs", "contexts", "sources"):
+            then, now = getattr(committed, attr), getattr(kb, attr)
+            if any(i not in now for i in then):
+                update[attr] = {**now, **{i: v for i, v in then.items() if i not in now}}
     evidence = {}
     for eid, e in kb.evidence.items():
         v = evidence_as_of(e, day)
@@ -158,7 +167,7 @@ def view_as_of(kb: KnowledgeBase, day: dt.date,
         links = [link for link in v.links if link.hypothesis in hypotheses]
         evidence[eid] = v if len(links) == len(v.links) else v.model_copy(update={"links": links})
     hypotheses = {hid: _known_relations(h, hypotheses) for hid, h in hypotheses.items()}
-    return kb.model_copy(update={"hypotheses": hypotheses, "evidence": evidence})
+    return kb.model_copy(update={**update, "hypotheses": hypotheses, "evidence": evidence})
 
 
 def _known_relations(h: Hypothesis, present: dict[str, Hypothesis]) -> Hypothesis:

@@ -195,26 +195,26 @@ def commit_day(repo: Repo, commit: str) -> dt.date:
 
 
 @functools.lru_cache(maxsize=16)
-def committed_hypotheses(root: Path, commit: str) -> dict[str, Hypothesis]:
-    """The hypotheses as committed at ``commit`` (shared between calls: do not change them).
+def committed_framework(root: Path, commit: str) -> KnowledgeBase:
+    """The hypotheses and registry as committed at ``commit``, without evidence (shared: do not change it).
 
-    Reads only kb.yaml and hypotheses/ at that commit, through the loader and
-    its cache like :func:`load_at`. Raises HistoryError (or ConfigError) when
-    the commit holds no KB or its hypotheses do not load.
+    Reads only kb.yaml, hypotheses/ and registry/ at that commit, through the
+    loader and its cache like :func:`load_at`. Raises HistoryError (or
+    ConfigError) when the commit holds no KB or those files do not load.
     """
     repo = Repo.of(root)
     files = repo.files_at(commit)
     if CONFIG_FILE not in files:
         raise HistoryError(f"commit {commit[:7]} has no {repo.path(CONFIG_FILE)}")
-    chosen = [rel for rel in sorted(files) if _kb_file(rel) and rel.split("/", 1)[0] == "hypotheses"]
+    chosen = [rel for rel in sorted(files) if _kb_file(rel) and rel.split("/", 1)[0] in ("hypotheses", "registry")]
     blobs = repo.read_blobs([files[CONFIG_FILE]] + [files[rel] for rel in chosen])
     kb = _kb_from_blobs(root, files, blobs, commit[:7])
-    problems = errors_in(add_files(kb, [("hypotheses", rel, blobs[files[rel]]) for rel in chosen],
+    problems = errors_in(add_files(kb, [(rel.split("/", 1)[0], rel, blobs[files[rel]]) for rel in chosen],
                                    cache_scope="history"))
     if problems:
-        raise HistoryError(f"the hypotheses at commit {commit[:7]} do not load: {len(problems)} error(s), "
+        raise HistoryError(f"the hypotheses and registry at commit {commit[:7]} do not load: {len(problems)} error(s), "
                            f"first: {problems[0].format()}")
-    return kb.hypotheses
+    return kb
 
 
 # --- what changed between two states ----------------------------------------------------
