@@ -87,15 +87,9 @@ def serve():
 
 
 def _build(root: Path, out: Path) -> Path:
-    from kb.load.check import check
-    from kb.errors import errors_in
-    from kb.load.loader import load
-    from kb.engine.mkdocs import build_site
+    from kb.build import build
 
-    kb, diags = load(root)
-    problems = errors_in(diags + check(kb))
-    assert not problems, "\n".join(d.format() for d in problems)
-    build_site(root, kb, out, strict=True)
+    build(root, out)
     return out
 
 

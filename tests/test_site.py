@@ -1,7 +1,7 @@
 """The website: kb.site.pages's pages (a pure function) and the MkDocs build around them.
 
 Pure tests call :func:`kb.site.pages.render_site` on small KBs; build tests run the
-real MkDocs build through :func:`kb.engine.mkdocs.build_site` with a site config
+real pipeline through :func:`kb.build.build` with a site config
 that needs no network (no privacy plugin; tests/test_browser.py covers the
 offline diagrams).
 """
@@ -122,12 +122,12 @@ def _load(root: Path):
 
 
 def _build(root: Path, out: Path, *, strict: bool = True, config: str | None = OFFLINE_SITE) -> Path:
-    from kb.engine.mkdocs import build_site
+    from kb.build import build
 
     if config is not None and not (root / "mkdocs.yml").exists():
         (root / "mkdocs.yml").write_text(config, encoding="utf-8")
         (root / "docs").mkdir(exist_ok=True)
-    build_site(root, _load(root), out, strict=strict)
+    build(root, out, strict=strict)
     return out
 
 
@@ -183,7 +183,9 @@ def test_hypothesis_page_has_everything_the_reader_needs(kitchen_sink):
 def test_restricted_evidence_shows_no_text(make_kb):
     from conftest import write_files  # noqa: F401  (make_kb writes the files)
 
-    kb = _load(make_kb(GUARDED))
+    from kb.public import public_view
+
+    kb = public_view(_load(make_kb(GUARDED)))  # the site is made of the public view (kb.public)
     pages = render_site(kb)
     leaks = [path for path, text in pages.items() if SECRET in text]
     assert leaks == []
@@ -335,7 +337,9 @@ def test_restricted_text_is_nowhere_in_the_site(guarded_site):
     leaks = [rel for rel, data in _files(guarded_site).items() if SECRET.encode() in data]
     assert leaks == []
     index = json.loads((guarded_site / "search/search_index.json").read_text(encoding="utf-8"))
-    assert any(doc["location"].startswith("evidence/E1/") for doc in index["docs"])
+    # a restricted item's page is left out of the search index (its front matter says search: exclude)
+    assert not any(doc["location"].startswith("evidence/E1/") for doc in index["docs"])
+    assert any(doc["location"].startswith("evidence/E2/") for doc in index["docs"])
     assert (guarded_site / "evidence/E1/index.html").is_file()
 
 
@@ -353,94 +357,15 @@ def test_the_site_has_a_page_per_item_and_the_downloads(guarded_site):
 
 
 def test_the_downloads_are_the_exports(guarded_site):
+    from kb.public import public_view
     from kb.rdf.export import serialize
 
-    kb = _load(guarded_site.parent)
+    kb = public_view(_load(guarded_site.parent))
     assert (guarded_site / "downloads/kb.ttl").read_text(encoding="utf-8") == serialize(kb, "ttl")
     assert (guarded_site / "downloads/kb.jsonld").read_text(encoding="utf-8") == serialize(kb, "jsonld")
 
 
-def test_the_build_lets_the_kb_go_before_the_questions_and_the_writing(make_kb, tmp_path, monkeypatch):
-    """The KB (a gigabyte at 100,000 items) is freed once every other page is made: before the
-    saved questions' store is filled and before any page is written."""
-    import gc
-    import weakref
-
-    import kb.rdf.export as rdf
-    from kb.engine.plugin import KbPlugin
-    from kb.engine.mkdocs import build_site
-
-    root = make_kb(GUARDED)
-    (root / "mkdocs.yml").write_text(OFFLINE_SITE, encoding="utf-8")
-    (root / "docs").mkdir(exist_ok=True)
-    (root / "queries").mkdir()
-    shutil.copy(ROOT / "queries" / "standings.rq", root / "queries" / "standings.rq")
-    kb = _load(root)
-    alive = weakref.ref(kb)
-    freed_at_store: list[bool] = []
-    freed_when_written: list[bool] = []
-    fill_store, write_page = rdf.load_store_from, KbPlugin.on_post_page
-
-    def watched_store(path):
-        gc.collect()
-        freed_at_store.append(alive() is None)
-        return fill_store(path)
-
-    def watched_page(self, output, *, page, config):
-        gc.collect()
-        freed_when_written.append(alive() is None)
-        return write_page(self, output, page=page, config=config)
-
-    monkeypatch.setattr(rdf, "load_store_from", watched_store)
-    monkeypatch.setattr(KbPlugin, "on_post_page", watched_page)
-    handed = [kb]
-    del kb
-    build_site(root, handed.pop(), tmp_path / "site", strict=True)
-    assert freed_at_store == [True]
-    assert len(freed_when_written) > 5
-    assert all(freed_when_written)
-    assert "H1" in (tmp_path / "site" / "hypotheses" / "H1" / "index.html").read_text(encoding="utf-8")
-    questions = (tmp_path / "site" / "questions" / "index.html").read_text(encoding="utf-8")
-    assert "H1" in questions and "H2" in questions  # the standings question, answered
-
-
-def test_the_search_index_is_material_s_own_and_not_held_in_memory(make_kb, tmp_path, monkeypatch):
-    """kb moves each page's search entries to a temporary file as they are made (at 100,000 pages
-    Material holds hundreds of megabytes of them to the end); the index file is still byte for byte
-    the one Material's own code makes of the same entries."""
-    from material.plugins.search.plugin import SearchIndex
-
-    from kb.engine.mkdocs import build_site
-
-    indexes, recorded, waiting = [], [], []
-    add = SearchIndex.add_entry_from_context
-
-    def recording(self, page):
-        indexes.append(self)
-        waiting.append(len(self.entries))
-        before = len(self.entries)
-        add(self, page)
-        recorded.extend(self.entries[before:])
-
-    monkeypatch.setattr(SearchIndex, "add_entry_from_context", recording)
-    root = make_kb(GUARDED)
-    (root / "mkdocs.yml").write_text(OFFLINE_SITE, encoding="utf-8")
-    (root / "docs").mkdir(exist_ok=True)
-    build_site(root, _load(root), tmp_path / "site", strict=True)
-    assert len(set(map(id, indexes))) == 1
-    assert len(waiting) > 5 and set(waiting) == {0}  # no page's entries were left for the next
-    index = indexes[0]
-    index.entries = recorded
-    written = (tmp_path / "site" / "search" / "search_index.json").read_bytes()
-    assert written == index.generate_search_index(None).encode("utf-8")
-    assert any(doc["location"].startswith("evidence/E1/") for doc in json.loads(written)["docs"])
-
-
-#: The kb program, told that a KB of any size is built in two processes.
-KB_IN_TWO = [sys.executable, "-c", "import kb.cli; kb.cli.TWO_PROCESSES_FROM = 0; kb.cli.program()"]
-
-
-def _run_kb(root: Path, *args: str, program: Sequence[str] = KB_IN_TWO) -> tuple[subprocess.CompletedProcess, int]:
+def _run_kb(root: Path, *args: str, program: Sequence[str] = ("kb",)) -> tuple[subprocess.CompletedProcess, int]:
     """The kb program itself (as a user runs it), and its process id."""
     with subprocess.Popen([*program, "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True) as proc:
@@ -457,12 +382,10 @@ def _guarded_with_questions(make_kb, hook: str = "") -> Path:
     return root
 
 
-@pytest.mark.parametrize("program, apart", [(KB_IN_TWO, True), (["kb"], False)])
-def test_kb_build_runs_mkdocs_in_a_process_that_never_held_the_kb(program, apart, make_kb, tmp_path):
-    """The KB's memory goes back to the system before MkDocs and the questions' store fill theirs:
-    the pages are made where the KB was loaded, and that process becomes MkDocs (no parent waits
-    holding the KB); see benchmarks/README.md. Small KBs (this one, to the kb program as it is)
-    are built in one process, which starts quicker."""
+def test_kb_build_runs_the_store_and_mkdocs_in_processes_that_never_held_the_kb(make_kb, tmp_path):
+    """MkDocs (which holds every page) and the saved questions' store (the whole KB as RDF) each
+    run in a child process, at every size, so neither comes on top of the KB's memory; see
+    docs/architecture.md."""
     seen = tmp_path / "seen.json"
     hook = tmp_path / "record.py"
     hook.write_text("import json, os, sys\n"
@@ -471,17 +394,18 @@ def test_kb_build_runs_mkdocs_in_a_process_that_never_held_the_kb(program, apart
                     encoding="utf-8")
     root = _guarded_with_questions(make_kb, f"hooks:\n  - {hook}\n")
     out = tmp_path / "out" / "site"
-    done, pid = _run_kb(root, "build", "-o", str(out), program=program)
+    done, pid = _run_kb(root, "build", "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"built {out}: 2 hypotheses, 2 evidence items")
-    assert json.loads(seen.read_text()) == [pid, not apart]
+    engine_pid, loaded_kb = json.loads(seen.read_text())
+    assert engine_pid != pid and not loaded_kb
     assert (out / "hypotheses" / "H1" / "index.html").is_file()
     answers = (out / "questions" / "index.html").read_text(encoding="utf-8")
-    assert "<th>belief</th>" in answers and "<td>H1</td>" in answers  # answered in the second process
+    assert "<th>belief</th>" in answers and "<td>H1</td>" in answers
     assert [p.name for p in out.parent.iterdir()] == ["site"]  # no work folder left
 
 
-def test_kb_build_failing_in_its_second_process_keeps_the_previous_site(make_kb, tmp_path):
+def test_kb_build_failing_in_mkdocs_keeps_the_previous_site(make_kb, tmp_path):
     root = _guarded_with_questions(make_kb)
     out = tmp_path / "out" / "site"
     assert _run_kb(root, "build", "-o", str(out))[0].returncode == 0
@@ -494,52 +418,63 @@ def test_kb_build_failing_in_its_second_process_keeps_the_previous_site(make_kb,
     assert [p.name for p in out.parent.iterdir()] == ["site"]
 
 
-@pytest.mark.parametrize("options", ["", "      downloads: false\n"])
-def test_a_saved_question_that_fails_is_shown_and_fails_a_strict_build(options, make_kb, tmp_path):
+def test_a_saved_question_that_fails_is_shown_and_fails_a_strict_build(make_kb, tmp_path):
     root = _guarded_with_questions(make_kb)
-    if options:
-        (root / "mkdocs.yml").write_text(OFFLINE_SITE.replace("  - kb\n", "  - kb:\n" + options), encoding="utf-8")
     (root / "queries" / "broken.rq").write_text("# A question with a typo\nSELECT ?x WHERE { ?x }\n", encoding="utf-8")
     out = tmp_path / "out" / "site"
     done, _ = _run_kb(root, "build", "-o", str(out))
     assert done.returncode == 0, done.stderr
-    assert "saved question broken.rq failed" in done.stderr
+    assert "queries/broken.rq:1:1: warning KB601" in done.stderr
     page = (out / "questions" / "index.html").read_text(encoding="utf-8")
     assert "the query failed" in page and "<td>H1</td>" in page  # the other question is still answered
     before = _files(out)
     done, _ = _run_kb(root, "build", "--strict", "-o", str(out))
-    assert done.returncode == 2 and "kb: the site could not be built" in done.stderr
+    assert done.returncode == 1 and "warning KB601" in done.stderr and "--strict" in done.stderr
     assert _files(out) == before
 
 
-@pytest.mark.parametrize("options", ["", "      downloads: false\n"])
-def test_a_build_in_two_processes_gives_the_same_site_as_one(options, make_kb, tmp_path, monkeypatch):
-    """Without downloads the questions are answered where the KB is; with them, from the Turtle file."""
-    from kb.engine.mkdocs import build_site, finish_site, prepare_site
+def test_kb_pages_builds_without_kb_into_the_same_pages_as_kb_build(make_kb, tmp_path, monkeypatch):
+    """The plugin only speeds MkDocs up: a plain MkDocs build of `kb pages` gives the same HTML, page
+    for page (the search index differs: the plugin leaves diagrams and listings out of it)."""
+    from kb.build import build, pages
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     root = _guarded_with_questions(make_kb)
-    if options:
-        (root / "mkdocs.yml").write_text(OFFLINE_SITE.replace("  - kb\n", "  - kb:\n" + options), encoding="utf-8")
     (root / "docs" / "sources.md").write_text("# Our sources\n\nWritten by hand.\n", encoding="utf-8")
-    build_site(root, _load(root), tmp_path / "one")
-    work = prepare_site(root, _load(root), tmp_path / "two")
-    finish_site(work, tmp_path / "two")
-    one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
-    assert one.keys() == two.keys() and "questions/index.html" in one
-    assert [rel for rel in one if one[rel] != two[rel]] == []
-    assert b"Written by hand." in two["sources/index.html"]
-    assert ("downloads/kb.ttl" in two) == (not options)
-    assert not work.exists()
+    build(root, tmp_path / "built", strict=True)
+    pages(root, tmp_path / "pages")
+    config = (tmp_path / "pages" / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "- kb" not in config
+    # as in OFFLINE_SITE: no privacy plugin, which would go online for Mermaid in this test
+    config = re.sub(r"  - privacy:\n      cache_dir: .*\n", "", config)
+    (tmp_path / "pages" / "mkdocs.yml").write_text(config, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(tmp_path / "pages" / "mkdocs.yml"),
+                           "-d", str(tmp_path / "plain")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    built, plain = _files(tmp_path / "built"), _files(tmp_path / "plain")
+    pages_of = {rel for rel in built if rel.endswith(".html")}
+    assert pages_of and pages_of <= set(plain)
+    assert [rel for rel in sorted(pages_of) if _body(built[rel]) != _body(plain[rel])] == []
+    assert b"Written by hand." in plain["sources/index.html"]
+    assert plain["downloads/kb.ttl"] == built["downloads/kb.ttl"]
+
+
+def _body(page: bytes) -> bytes:
+    """A page's article (the content kb makes), without the theme's frame around it."""
+    text = page.decode("utf-8")
+    start, end = text.find("<article"), text.find("</article>")
+    assert start > 0 and end > start
+    return text[start:end].encode("utf-8")
 
 
 def test_saved_questions_are_answered_on_the_site(guarded_site):
-    from kb.engine.plugin import answer_table
+    from kb.public import public_view
     from kb.rdf.export import iter_triples, load_store
+    from kb.rdf.questions import answer_table
 
-    kb = _load(guarded_site.parent)
+    kb = public_view(_load(guarded_site.parent))
     text = (ROOT / "queries" / "standings.rq").read_text(encoding="utf-8")
-    columns, rows = answer_table(load_store(iter_triples(kb)), text)
+    columns, rows = answer_table(load_store(iter_triples(kb)), text, timeout=None)
     page = (guarded_site / "questions/index.html").read_text(encoding="utf-8")
     assert rows and all(f"<td>{html.escape(str(row[0]))}</td>" in page for row in rows), rows
     assert all(f"<th>{html.escape(c)}</th>" in page for c in columns)
@@ -660,23 +595,6 @@ def test_a_kb_without_mkdocs_yml_gets_a_site(make_kb, tmp_path, monkeypatch):
     assert "Guarded" in (site / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_kb_without_mkdocs_yml_gets_a_site_in_two_processes_too(make_kb, tmp_path, monkeypatch):
-    import requests
-
-    from kb.engine.mkdocs import finish_site, prepare_site
-
-    def offline(*args, **kwargs):
-        raise requests.ConnectionError("no network in tests")
-
-    monkeypatch.setattr(requests, "get", offline)
-    root = make_kb(GUARDED)
-    work = prepare_site(root, _load(root), tmp_path / "site")
-    finish_site(work, tmp_path / "site")
-    assert (tmp_path / "site" / "hypotheses/H1/index.html").is_file()
-    assert "Guarded" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
-    assert not work.exists()
-
-
 def test_a_kb_with_errors_is_not_built(make_kb, tmp_path, caplog):
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -702,10 +620,10 @@ def test_the_shipped_kb_builds_strictly(tmp_path):
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("Mermaid is not cached; .ci/run must call .ci/mermaid-cache.sh first")
         pytest.skip("Mermaid is not in the privacy plugin's cache (run .ci/mermaid-cache.sh)")
-    from kb.engine.mkdocs import build_site
+    from kb.build import build
 
     site = tmp_path / "site"
-    build_site(ROOT, _load(ROOT), site, strict=True)
+    build(ROOT, site, strict=False)  # MkDocs itself runs strict: the shipped mkdocs.yml says so
     kb = _load(ROOT)
     for hid in kb.hypotheses:
         assert (site / "hypotheses" / hid / "index.html").is_file()

@@ -1,171 +1,72 @@
-"""Build the website into a directory, all or nothing.
+"""The pipeline's site-engine stage: MkDocs builds a folder of pages into a site, in a child process.
 
-Takes the KB's root, the loaded (and checked) knowledge base and the output
-directory; runs a MkDocs build into a fresh directory beside the output and
-swaps it into place only when the build succeeded, so a failed build leaves
-the previous site as it was. Uses the KB's ``mkdocs.yml`` when there is one,
-else a built-in configuration (Material, search, privacy, the kb plugin), so
-a KB made with ``kb init`` gets a site too.
-
-``kb build`` runs a large KB's build in two processes (:func:`prepare_site`
-in the one that loaded the KB, :func:`finish_site` in a fresh one), so that
-MkDocs never shares memory with the KB; :func:`build_site` does both in one.
-
-Raises :class:`SiteError` (a :class:`~kb.errors.KbError`) when MkDocs fails.
+Takes the KB's root, the project folder the pages stage wrote (``docs/``
+and ``mkdocs.yml``) and where to put the site; runs
+``python -m kb.engine.mkdocs`` with the KB's own ``mkdocs.yml`` when it has
+one (its hand-written pages and settings win; the ``kb`` plugin adds the
+generated pages to them) or else the project's, with the kb plugin added
+for speed. MkDocs holds every page of the site while it builds; in a
+process of its own that never comes on top of the knowledge base, at every
+size. Returns MkDocs' messages (warnings) to show; raises
+:class:`~kb.errors.SiteError` with MkDocs' own words when it fails.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any, Iterator
 
 from kb.errors import SiteError
 
 CONFIG_FILE = "mkdocs.yml"
-#: The folder, inside a build's work folder, of the pages made for the second process.
-PREPARED = "prepared"
-#: Where the privacy plugin keeps downloaded assets (Mermaid), relative to the KB.
-PRIVACY_CACHE = ".cache/plugin/privacy"
-
-DEFAULT_CONFIG = """\
-site_name: Knowledge base
-theme:
-  name: material
-  font: false
-plugins:
-  - search
-  - privacy:
-      cache_dir: {cache}
-  - kb:
-      root: {root}
-validation:
-  nav:
-    omitted_files: ignore
-"""
 
 
-def build_site(root: Path, kb: Any, out_dir: Path, *, strict: bool = False) -> None:
-    """Build the site of ``kb`` into ``out_dir``, replacing it only if the build succeeds.
+def run_engine(root: Path, project: Path, site: Path, *, strict: bool = False) -> list[str]:
+    """Build ``project/docs`` into ``site``; MkDocs' warning lines."""
+    own = Path(root) / CONFIG_FILE
+    config = own if own.is_file() else Path(project) / CONFIG_FILE
+    args = [sys.executable, "-P", "-m", "kb.engine.mkdocs", str(config), str(Path(project) / "docs"), str(site)]
+    proc = subprocess.run(args + (["--strict"] if strict else []), capture_output=True, text=True,
+                          encoding="utf-8", errors="replace")
+    messages = [line for line in proc.stderr.splitlines() if line.strip() and not line.startswith("INFO")]
+    if proc.returncode != 0:
+        detail = "\n  ".join(messages[-20:]) or f"MkDocs exited with status {proc.returncode}"
+        raise SiteError(f"the site could not be built:\n  {detail}")
+    return messages
 
-    The build lets ``kb`` go once every page has been made, before the pages
-    are written: a caller that keeps no reference of its own (``kb build``)
-    gets the KB's memory back for the rest of the build.
-    """
+
+def _child(argv: list[str]) -> int:
+    """``python -m kb.engine.mkdocs CONFIG PAGES SITE [--strict]``: MkDocs on prepared pages."""
+    import logging
+
     from mkdocs.commands.build import build
-
-    root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
-    work = _work_dir(out_dir)
-    with _removed_on_failure(work):
-        config = _config(root, work, strict)
-        _plugin(config).kb = kb
-        del kb  # the plugin holds the only reference now
-        build(config)
-    _swap(work / "site", out_dir)
-    shutil.rmtree(work, ignore_errors=True)
-
-
-def prepare_site(root: Path, kb: Any, out_dir: Path, *, strict: bool = False) -> Path:
-    """The first half of a build in two processes: every page and download of ``kb``, made into a work folder.
-
-    Returns the folder (beside ``out_dir``), for :func:`finish_site` to
-    build the site from in another process: that process never holds the
-    KB, so MkDocs and the saved questions' store do not come on top of the
-    memory it took. Removes the folder if anything fails.
-    """
-    from kb.engine.plugin import PreparedPages
-
-    root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
-    work = _work_dir(out_dir)
-    with _removed_on_failure(work):
-        config = _config(root, work, strict)
-        PreparedPages.write(kb, root, _plugin(config).config, config.use_directory_urls, work / PREPARED)
-    return work
-
-
-def finish_site(work: Path, out_dir: Path, *, strict: bool = False) -> None:
-    """The second half: build the site from the pages :func:`prepare_site` made, and put it at ``out_dir``.
-
-    The work folder is removed whether the build succeeds or not; a failed
-    build leaves the previous site intact.
-    """
-    from mkdocs.commands.build import build
-
-    from kb.engine.plugin import PreparedPages
-
-    work, out_dir = Path(work).resolve(), Path(out_dir).resolve()
-    with _removed_on_failure(work):
-        prepared = PreparedPages.read(work / PREPARED)
-        config = _config(prepared.root, work, strict)
-        _plugin(config).prepared = prepared
-        build(config)
-    _swap(work / "site", out_dir)
-    shutil.rmtree(work, ignore_errors=True)
-
-
-@contextmanager
-def _removed_on_failure(work: Path) -> Iterator[None]:
-    """Remove the work folder if what runs inside fails; MkDocs' own errors become a SiteError."""
-    from mkdocs.exceptions import MkDocsException
-
-    try:
-        yield
-    except MkDocsException as exc:
-        shutil.rmtree(work, ignore_errors=True)
-        raise SiteError(f"the site could not be built: {exc}") from exc
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-
-
-def _work_dir(out_dir: Path) -> Path:
-    """A fresh folder beside ``out_dir`` (same file system, so the finished site is moved, not copied)."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-
-
-def _config(root: Path, work: Path, strict: bool) -> Any:
     from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, MkDocsException
 
-    site_dir = str(work / "site")
-    own = root / CONFIG_FILE
-    if own.is_file():
-        return load_config(str(own), site_dir=site_dir, strict=strict)
-    docs = work / "docs"
-    docs.mkdir(exist_ok=True)  # made by the first half of a build in two processes
-    text = DEFAULT_CONFIG.format(cache=_yaml_str(root / PRIVACY_CACHE), root=_yaml_str(root))
-    return load_config(io.StringIO(text), config_file_path=str(own), docs_dir=str(docs),
-                       site_dir=site_dir, strict=strict)
-
-
-def _yaml_str(path: Path) -> str:
-    return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _plugin(config: Any) -> Any:
     from kb.engine.plugin import KbPlugin
 
-    for plugin in config.plugins.values():
-        if isinstance(plugin, KbPlugin):
-            return plugin
-    raise SiteError(f"{CONFIG_FILE} does not use the kb plugin: add '- kb' under 'plugins:'")
-
-
-def _swap(new: Path, out_dir: Path) -> None:
-    """Put ``new`` where ``out_dir`` is; the old site is removed only once the new one is in place."""
-    old = None
-    if out_dir.exists() or out_dir.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
-        os.replace(out_dir, old / out_dir.name)
+    strict = "--strict" in argv
+    config_file, pages, site = [a for a in argv if a != "--strict"]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s - %(message)s"))
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(handler)
+    mkdocs_log.setLevel(logging.INFO)
     try:
-        os.replace(new, out_dir)
-    except BaseException:
-        if old is not None:
-            os.replace(old / out_dir.name, out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        config = load_config(config_file, site_dir=site, strict=strict)
+        plugin = next((p for p in config.plugins.values() if isinstance(p, KbPlugin)), None)
+        if plugin is None:  # the project's own mkdocs.yml needs no kb; it makes kb's pages quicker
+            plugin = KbPlugin()
+            plugin.load_config({}, config_file)
+            config.plugins["kb"] = plugin
+        plugin.pages_folder = Path(pages)
+        build(config)
+    except (MkDocsException, Abort) as exc:
+        print(f"ERROR - {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1:]))

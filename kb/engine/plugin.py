@@ -1,53 +1,42 @@
-"""The MkDocs plugin: the knowledge base's pages and downloads, generated into the build.
+"""The MkDocs plugin: an adapter that hands kb's pages to MkDocs and renders them quickly.
 
-Takes the MkDocs config (and the KB next to ``mkdocs.yml``, or ``root:``);
-adds the pages :func:`kb.site.pages.render_site` returns and the download files to
-the build's files, so ``mkdocs build`` and ``mkdocs serve`` work directly and
-nothing is written into ``docs/``. ``mkdocs serve`` also watches the KB's
-YAML and saved queries and rebuilds when they change.
+Takes a folder of pages that the pipeline's pages stage wrote
+(:func:`kb.build.pages`): ``kb build`` points the plugin at it
+(``pages_folder``); ``mkdocs build`` and ``mkdocs serve`` run in a KB make it
+first, in a temporary folder, from the KB next to ``mkdocs.yml`` (or
+``root:``). The plugin adds those pages to the build's files (a page written
+by hand in ``docs/`` wins), applies the settings the pages rely on unless
+``mkdocs.yml`` says otherwise (the site's name and language, the
+stylesheet, the Markdown extensions, a navigation of index pages), and makes
+``mkdocs serve`` rebuild when a YAML file or saved question changes.
 
-Only this module (with :mod:`kb.sitebuild`) knows MkDocs; the pages come from
-the engine-independent :mod:`kb.site`. In ``mkdocs.yml``::
+Everything else is speed, and changes no page: kb's item pages are rendered
+by one shared converter, or without a parser where they stay in kb's
+Markdown subset (:mod:`kb.engine.fasthtml`, tested against Python-Markdown);
+kb's HTML blocks skip Python-Markdown's raw-HTML parsing
+(:class:`GeneratedHtml`); each page's HTML waits compressed in a temporary
+file until it is written (:class:`StoredHtml`); and the search index gets
+each page's words without diagrams, inline tags and the tables that list
+other items. Only public MkDocs events and page attributes are used.
+
+In ``mkdocs.yml``::
 
     plugins:
       - search
       - privacy      # makes Mermaid a local file at build time
-      - kb           # options: root (default: the folder of mkdocs.yml), downloads, questions, history
-
-The plugin also sets what the pages rely on unless ``mkdocs.yml`` says
-otherwise: the site's name and language from ``kb.yaml``, its stylesheet,
-the Markdown extensions for tables, notices and Mermaid fences, and a
-navigation of index pages only (item pages are reached by links and search,
-which keeps large sites fast to build).
-
-What keeps a site of 100,000 items within time and memory (see
-benchmarks/README.md): ``kb build`` makes a large KB's pages and downloads
-in the process that loaded the KB and runs MkDocs in a fresh one
-(:class:`PreparedPages`); within one process (``mkdocs build``), each page's
-text is made only when MkDocs reads it, the KB is let go once the last page
-that needs it is made, and the saved questions are answered after that,
-from the Turtle download. Each page's HTML waits, compressed in a temporary
-file, until the page is written; the
-downloads are streamed to temporary files, and so are each page's search
-entries, from which the search index is written; kb's HTML blocks skip
-Python-Markdown's raw-HTML parsing (:class:`GeneratedHtml`), and item pages
-share one converter (:class:`ItemPage`); the search index gets each page's
-words without diagrams, inline tags and the tables that list other items.
+      - kb           # option: root (default: the folder of mkdocs.yml)
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import re
 import shutil
 import tempfile
 import zlib
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
@@ -60,45 +49,35 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from kb.site.fmt import inert
-
 log = logging.getLogger("mkdocs.plugins.kb")
 
-QUERY_DIR = "queries"
-#: The page made last: the saved questions, answered once the KB has gone.
-LAST_PAGE = "questions.md"
-#: Rows of a saved question's answer shown on the site.
-MAX_ANSWER_ROWS = 200
-_WATCHED = ("kb.yaml", "hypotheses", "evidence", "registry", QUERY_DIR)
+_WATCHED = ("kb.yaml", "hypotheses", "evidence", "registry", "queries")
 
 
 class KbPluginConfig(Config):
     root = c.Optional(c.Type(str))
-    downloads = c.Type(bool, default=True)
-    questions = c.Type(bool, default=True)
-    history = c.Type(bool, default=True)
 
 
 class KbPlugin(BasePlugin[KbPluginConfig]):
-    """Generates the knowledge base's pages into the MkDocs build."""
+    """Adds kb's pages to the MkDocs build."""
 
-    #: A KnowledgeBase loaded by the caller (``kb build``); loaded from ``root`` when None.
-    kb: Any = None
-    #: The pages and downloads another process made (:class:`PreparedPages`); then no KB is loaded.
-    prepared: Any = None
+    #: A folder of pages made by :func:`kb.build.pages` (its ``docs/``); made from ``root`` when None.
+    pages_folder: Path | None = None
 
     @event_priority(100)  # before search and privacy read the language and the cache
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        from kb.site.pages import SiteInfo
+
         base = Path(config.config_file_path or ".").resolve().parent
         self.root = (base / self.config.root).resolve() if self.config.root else base
-        if self.prepared is not None:
-            title, language = self.prepared.title, self.prepared.language
-        else:
-            if self.kb is None:
-                self.kb = load_kb(self.root)
-            title, language = site_title(self.kb), self.kb.config.site_language
-        config.site_name = title
-        config.theme["language"] = _theme_language(config, language)
+        self._made_here = None
+        folder = self.pages_folder
+        if folder is None:  # mkdocs build / serve in the KB: run the pipeline up to its pages
+            folder = self._make_pages()
+        self.folder = Path(folder).resolve()
+        self.info = SiteInfo.read(self.folder.parent)
+        config.site_name = self.info.title
+        config.theme["language"] = _theme_language(config, self.info.language)
         if "assets/kb.css" not in config.extra_css:
             config.extra_css.append("assets/kb.css")
         _require_extensions(config)
@@ -106,56 +85,47 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         config.markdown_extensions.append(self.generated_html)
         _anchor_privacy_cache(config, base)
         if not config.nav:
-            from kb.site.pages import nav
-
-            config.nav = nav(language)
+            config.nav = self.info.nav
         return config
 
+    def _make_pages(self) -> Path:
+        from kb.build import pages
+        from kb.errors import KbError
+
+        project = Path(tempfile.mkdtemp(prefix="kb-pages-"))
+        self._made_here = project
+        try:
+            pages(self.root, project)
+        except KbError as exc:
+            shutil.rmtree(project, ignore_errors=True)
+            details = "".join(f"\n  {d.format()}" for d in getattr(exc, "diagnostics", []))
+            raise PluginError(f"kb: {exc}{details}") from exc
+        return project / "docs"
+
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        self._drop_downloads()
-        if self.prepared is not None:
-            made = self.prepared.pages()
-        else:
-            self.downloads_dir = Path(tempfile.mkdtemp(prefix="kb-downloads-"))
-            made = make_pages(self.kb, self.root, self.config, config.use_directory_urls, self.downloads_dir)
-        makers, downloads = made.makers, made.downloads
         self.own_paths: set[str] = set()
-        self.own_pages: dict[str, Any] = {}
-        in_nav = set(_nav_paths(config.nav))
+        self.evidence_pages = set(self.info.evidence_pages)
         self._markdown = None
-        self.evidence_pages = made.evidence_pages
         self._full_content = None
         self._stored_html = StoredHtml()
-        self._search_index = SearchIndexOnDisk.taking_over(config)
-        for path, make in makers.items():
-            if files.get_file_from_path(path) is not None:
+        in_nav = set(_nav_paths(config.nav))
+        for path in self.info.pages:
+            present = files.get_file_from_path(path)
+            if present is not None and not _inside(present.abs_src_path, self.folder):
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
-            elif path.endswith(".md"):
-                # the page's text is made when MkDocs reads it (on_page_markdown), one at a time
-                file = File.generated(config, path, content="")
-                files.append(file)
-                self.own_pages[path] = make
+                continue
+            if present is None:
+                present = File(path, str(self.folder), config.site_dir, config.use_directory_urls)
+                files.append(present)
+            if path.endswith(".md"):
                 self.own_paths.add(path)
                 if path not in in_nav:
-                    ItemPage(file, config, self)
-            else:
-                files.append(File.generated(config, path, content=make()))
-        for d, written in downloads:
-            if files.get_file_from_path(d.path) is None:
-                files.append(File.generated(config, d.path, abs_src_path=str(written)))
+                    ItemPage(present, config, self)
         return files
 
     def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
-        make = self.own_pages.pop(page.file.src_uri, None)  # each page is made once
         # only kb's own pages: hand-written ones may rely on Markdown inside their HTML
-        self.generated_html.active = make is not None
-        if make is None:
-            return markdown
-        if not self.own_pages:
-            self._let_the_kb_go()  # only this page is left to make, and it needs no KB
-        from mkdocs.utils.meta import get_data
-
-        markdown, page.meta = get_data(make())
+        self.generated_html.active = page.file.src_uri in self.own_paths
         return markdown
 
     def item_markdown(self, config: MkDocsConfig) -> Any:
@@ -172,7 +142,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
 
     @event_priority(-100)  # after every other plugin has seen the page's HTML
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
-        if not self.generated_html.active:
+        if page.file.src_uri not in self.own_paths:
             return html
         self.generated_html.active = False
         if not isinstance(page, ItemPage):  # an ItemPage found its anchors as it rendered
@@ -183,23 +153,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         page.markdown = ""
         self._stored_html.put(page.file.src_uri, html)
         return ""
-
-    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        # MkDocs has read every page (even where some of kb's were left out by its settings)
-        self.own_pages = {}
-        self._let_the_kb_go()
-        return env
-
-    def _let_the_kb_go(self) -> None:
-        """Drop the KB (with the makers of pages, which hold it) once no page needs it.
-
-        What kb does after that (answer the saved questions, write the pages,
-        fill the search index) then does not share memory with the KB: at
-        100,000 evidence items it is a gigabyte.
-        """
-        if self.kb is not None:
-            self.kb = None
-            gc.collect()
 
     @event_priority(100)  # before the search plugin reads the page
     def _search_sees_text(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
@@ -214,50 +167,28 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     def _reader_sees_all(self, context: Any, *, page: Any, config: MkDocsConfig, nav: Any) -> Any:
         if self._full_content is not None:
             page.content, self._full_content = self._full_content, None
-        if self._search_index is not None:
-            self._search_index.take_entries()
         return context
+
+    on_page_context = CombinedEvent(_search_sees_text, _reader_sees_all)
 
     def on_post_page(self, output: str, *, page: Any, config: MkDocsConfig) -> str:
         if page.file.src_uri in self.own_paths:
             page.content = ""  # written: its HTML need not stay in memory
         return output
 
-    @event_priority(100)  # before the search plugin writes its index
-    def _write_index(self, *, config: MkDocsConfig) -> None:
-        self._drop_downloads()
-        if self.prepared is not None:
-            self.prepared.close()
-        self._stored_html.close()
-        if self._search_index is not None:
-            self._search_index.write(config.site_dir)
-
-    @event_priority(-100)  # after the search plugin has had its turn
-    def _give_the_index_back(self, *, config: MkDocsConfig) -> None:
-        self._close_search_index()
-
-    on_post_build = CombinedEvent(_write_index, _give_the_index_back)
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._done()
 
     def on_build_error(self, *, error: Exception) -> None:
-        self._drop_downloads()
-        if self.prepared is not None:
-            self.prepared.close()
+        self._done()
+
+    def _done(self) -> None:
         if getattr(self, "_stored_html", None) is not None:
             self._stored_html.close()
-        self._close_search_index()
-
-    def _close_search_index(self) -> None:
-        if getattr(self, "_search_index", None) is not None:
-            self._search_index.close()
-            self._search_index = None
-
-    def _drop_downloads(self) -> None:
-        folder = getattr(self, "downloads_dir", None)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-            self.downloads_dir = None
-
-    on_page_context = CombinedEvent(_search_sees_text, _reader_sees_all)
+            self._stored_html = None
+        if self._made_here is not None:
+            shutil.rmtree(self._made_here, ignore_errors=True)
+            self._made_here = None
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         for name in _WATCHED:
@@ -265,6 +196,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if path.exists():
                 server.watch(str(path))
         return server
+
+
+def _inside(path: str | None, folder: Path) -> bool:
+    return bool(path) and Path(path).resolve().is_relative_to(folder)
 
 
 class StoredHtml:
@@ -296,340 +231,6 @@ class StoredHtml:
     def close(self) -> None:
         self._file.close()
         self._at.clear()
-
-
-class SearchIndexOnDisk:
-    """Material's search index, moved page by page to a temporary file and written from there.
-
-    Material's search plugin keeps every page's entries until the build ends,
-    then turns them into one string and encodes that: at 100,000 pages, the
-    entries' text (over 100 MB) is held through the whole build, and the end
-    briefly needs as much again twice over. Each page's
-    entries are encoded here as Material encodes them, and the index file is
-    byte for byte the one Material would write (a test compares them). Under
-    ``mkdocs serve --dirty`` Material merges the index with the previous one,
-    and is left to do so.
-    """
-
-    _ENCODE = {"separators": (",", ":"), "default": str}  # as Material writes the index
-
-    def __init__(self, search: Any) -> None:
-        self._search = search
-        self._file = tempfile.TemporaryFile(prefix="kb-search-")
-        self._entries = 0
-
-    @classmethod
-    def taking_over(cls, config: MkDocsConfig) -> SearchIndexOnDisk | None:
-        """One for Material's search plugin in ``config``, or None where it should be left alone."""
-        try:
-            from material.plugins.search.plugin import SearchPlugin
-        except ImportError:
-            return None
-        found = [p for p in config.plugins.values() if isinstance(p, SearchPlugin)]
-        if len(found) != 1 or not found[0].config.enabled or getattr(found[0], "is_dirty", True):
-            return None
-        return cls(found[0])
-
-    def take_entries(self) -> None:
-        """Move the entries the search plugin has made so far (one page's) to the file."""
-        import json
-
-        entries = self._search.search_index.entries
-        for entry in entries:
-            self._file.write(b"," if self._entries else b"")
-            self._file.write(json.dumps(entry, **self._ENCODE).encode("utf-8"))
-            self._entries += 1
-        entries.clear()
-
-    def write(self, site_dir: str) -> None:
-        """Write the index where Material would, and keep Material from writing it again."""
-        # Material's own code makes the part around the entries, so its settings come out as it writes them
-        frame = self._search.search_index.generate_search_index(None)
-        if not frame.endswith("[]}"):
-            raise PluginError("kb: Material's search index has a form kb does not know; "
-                              "please report this with your mkdocs-material version")
-        folder = Path(site_dir) / "search"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "search_index.json", "wb") as out:
-            out.write(frame[:-2].encode("utf-8"))
-            self._file.seek(0)
-            shutil.copyfileobj(self._file, out)
-            out.write(frame[-2:].encode("utf-8"))
-        self._search.config.enabled = False  # for this build's last step only; see close()
-
-    def close(self) -> None:
-        """Give the search plugin back as it was (``mkdocs serve`` builds again with the same plugins)."""
-        self._search.config.enabled = True
-        self._file.close()
-
-
-# --- the stages the plugin calls ------------------------------------------------------
-
-
-def site_title(kb: Any) -> str:
-    """The site's name from kb.yaml, safe in HTML (themes print it raw, or through filters that unescape it)."""
-    return inert(kb.text(kb.config.title))
-
-
-@dataclass
-class SitePages:
-    """What kb adds to a build: the pages' makers by path, in the order MkDocs should read them, and the downloads."""
-
-    title: str
-    language: str
-    makers: dict[str, Callable[[], str]]
-    downloads: list[tuple[Any, Path]]
-    #: The evidence items' pages (the search index gives each one entry).
-    evidence_pages: set[str]
-    #: Has the KB illustrative items (the questions page says so)?
-    illustrative: bool = False
-    #: The Turtle file the saved questions are answered from when their page is made (None: no questions).
-    questions_from: Path | None = None
-
-
-def make_pages(kb: Any, root: Path, options: KbPluginConfig, directory_urls: bool, folder: Path) -> SitePages:
-    """The KB's pages, each made when called, and its downloads, written in ``folder``."""
-    from mkdocs.utils import get_build_date
-
-    from kb.graph.score import standings
-    from kb.site.pages import has_illustrative_items, page_makers
-    from kb.site.kit import item_path
-
-    computed = standings(kb)
-    downloads = make_downloads(kb, computed, folder) if options.downloads else []
-    data = questions_data(kb, computed, folder, downloads) if options.questions else None
-    # answered when their page is made, which is made last, once the KB has gone:
-    # the KB and the questions' store are never in memory together
-    queries = partial(saved_queries, root, data) if options.questions else []
-    history = git_history(root, kb) if options.history else None
-    makers = page_makers(kb, build_date=get_build_date(), directory_urls=directory_urls,
-                         downloads=[d for d, _ in downloads], queries=queries, history=history)
-    if LAST_PAGE in makers:  # MkDocs reads the pages in the order of its files
-        makers[LAST_PAGE] = makers.pop(LAST_PAGE)
-    return SitePages(site_title(kb), kb.config.site_language, makers, downloads,
-                     {item_path("evidence", eid) for eid in kb.evidence}, has_illustrative_items(kb), data)
-
-
-class PreparedPages:
-    """The KB's pages made by one process and built into the site by another.
-
-    ``kb build`` makes every page and download in the process that loaded
-    the KB, writes them to a folder (:meth:`write`), and runs MkDocs in a
-    fresh process that reads them from there (:meth:`read`): the KB's
-    memory goes back to the system with the first process, so MkDocs and
-    the saved questions' store never share a process with it. In one
-    process Python keeps most of the memory a freed KB held (it returns an
-    arena only when every object in it has gone), and at 100,000 items the
-    store would come on top of it. The saved questions are still answered
-    in the second process, from the Turtle download.
-    """
-
-    MANIFEST = "pages.json"
-    TEXTS = "pages.txt"
-
-    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
-        self.folder = folder
-        self._manifest = manifest
-        self.title: str = manifest["title"]
-        self.language: str = manifest["language"]
-        self._texts: Any = None
-
-    @classmethod
-    def write(cls, kb: Any, root: Path, options: KbPluginConfig, directory_urls: bool, folder: Path) -> None:
-        """Make the pages and downloads of ``kb`` into ``folder`` (which must not exist yet)."""
-        import json
-
-        folder.mkdir()
-        made = make_pages(kb, root, options, directory_urls, folder)
-        later = made.questions_from is not None
-        pages: list[tuple[str, int, int]] = []
-        with open(folder / cls.TEXTS, "wb") as out:
-            for path, make in made.makers.items():
-                if later and path == LAST_PAGE:
-                    continue  # answered in the process that never held the KB
-                data = make().encode("utf-8")
-                pages.append((path, out.tell(), len(data)))
-                out.write(data)
-        manifest = {
-            "root": str(root), "title": made.title, "language": made.language, "directory_urls": directory_urls,
-            "pages": pages, "questions_from": made.questions_from.name if later else None,
-            "illustrative": made.illustrative, "evidence_pages": sorted(made.evidence_pages),
-            "downloads": [(d.path, d.kind, written.name) for d, written in made.downloads],
-        }
-        (folder / cls.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-
-    @classmethod
-    def read(cls, folder: Path) -> PreparedPages:
-        import json
-
-        return cls(folder, json.loads((folder / cls.MANIFEST).read_text(encoding="utf-8")))
-
-    @property
-    def root(self) -> Path:
-        return Path(self._manifest["root"])
-
-    def pages(self) -> SitePages:
-        """The pages as the plugin takes them: each read from the folder when MkDocs reads it."""
-        from kb.site.pages import Download, questions_page_maker
-
-        m = self._manifest
-        self._texts = open(self.folder / self.TEXTS, "rb")  # noqa: SIM115 (closed by close())
-        makers: dict[str, Callable[[], str]] = {path: partial(self._text, at, size) for path, at, size in m["pages"]}
-        if m["questions_from"] is not None:
-            answer = partial(saved_queries, self.root, self.folder / m["questions_from"])
-            makers[LAST_PAGE] = questions_page_maker(answer, illustrative=m["illustrative"], language=self.language,
-                                                     directory_urls=m["directory_urls"])
-        downloads = [(Download(path, kind), self.folder / name) for path, kind, name in m["downloads"]]
-        return SitePages(self.title, self.language, makers, downloads, set(m["evidence_pages"]), m["illustrative"])
-
-    def _text(self, at: int, size: int) -> str:
-        self._texts.seek(at)
-        return self._texts.read(size).decode("utf-8")
-
-    def close(self) -> None:
-        if self._texts is not None:
-            self._texts.close()
-            self._texts = None
-
-
-def load_kb(root: Path) -> Any:
-    """Load and check the KB; a KB with errors stops the build with every error listed."""
-    from kb.load.check import check
-    from kb.errors import KbError, errors_in
-    from kb.load.loader import load
-
-    try:
-        kb, diags = load(root)
-    except KbError as exc:
-        details = "".join(f"\n  {d.format()}" for d in getattr(exc, "diagnostics", []))
-        raise PluginError(f"kb: {exc}{details}") from exc
-    problems = errors_in(sorted(set(diags + check(kb))))
-    if problems:
-        listed = "\n".join(f"  {d.format()}" for d in problems)
-        raise PluginError(f"kb: {len(problems)} error(s) in the knowledge base at {root}:\n{listed}")
-    return kb
-
-
-def make_downloads(kb: Any, computed: Any, folder: Path) -> list[tuple[Any, Path]]:
-    """(Download, file written in ``folder``) for the RDF files (Turtle, JSON-LD) and the GraphML graph.
-
-    Each file is written as it is made, so no download is ever held in
-    memory whole; MkDocs copies them into the site. JSON-LD is made from the
-    Turtle file (the same triples in the same order, so the same bytes as
-    from the KB: a test compares them with ``kb export``), which is a third
-    quicker than making the triples from the KB again.
-    """
-    from kb.graph.network import build_graph, write_graphml
-    from kb.site.pages import Download
-
-    out = []
-    try:
-        from kb.rdf.export import iter_triples, read_turtle, serialize_to
-    except ImportError:
-        log.info("kb: kb.rdf.export is not available; no RDF downloads and no answers to saved questions")
-    else:
-        turtle, jsonld = folder / "kb.ttl", folder / "kb.jsonld"
-        serialize_to(turtle, iter_triples(kb, computed), "ttl")
-        serialize_to(jsonld, read_turtle(turtle), "jsonld")
-        out += [(Download("downloads/kb.ttl", "ttl"), turtle), (Download("downloads/kb.jsonld", "jsonld"), jsonld)]
-    with open(folder / "kb.graphml", "w", encoding="utf-8", newline="\n") as handle:
-        write_graphml(build_graph(kb, computed), handle)
-    out.append((Download("downloads/kb.graphml", "graphml"), folder / "kb.graphml"))
-    return out
-
-
-def questions_data(kb: Any, computed: Any, folder: Path, downloads: list[tuple[Any, Path]]) -> Path | None:
-    """The Turtle file the saved questions are answered from: the download, else one written for them.
-
-    None when kb.rdf.export is not available (the questions are then shown unanswered).
-    """
-    turtle = next((written for d, written in downloads if d.kind == "ttl"), None)
-    if turtle is not None:
-        return turtle
-    try:
-        from kb.rdf.export import iter_triples, serialize_to
-    except ImportError:
-        return None
-    turtle = folder / "questions.ttl"
-    serialize_to(turtle, iter_triples(kb, computed), "ttl")
-    return turtle
-
-
-def saved_queries(root: Path, turtle: Path | None) -> list[Any]:
-    """The saved questions in queries/*.rq, each with its answer on the KB written in ``turtle``.
-
-    Answers SELECT, ASK and CONSTRUCT questions. A question that fails to
-    run is logged as a warning (``mkdocs build --strict`` then fails) and
-    shown without an answer; with no ``turtle``, every question is shown
-    unanswered.
-    """
-    from kb.site.pages import SavedQuery
-
-    folder = root / QUERY_DIR
-    files = sorted(folder.glob("*.rq")) if folder.is_dir() else []
-    if not files:
-        return []
-    try:
-        from kb.rdf.export import load_store_from
-    except ImportError:
-        turtle = None
-    store = load_store_from(turtle) if turtle is not None else None
-    out = []
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        description = _leading_comment(text)
-        if store is None:
-            out.append(SavedQuery(path.stem, description, text, note="kb.rdf.export is not available"))
-            continue
-        try:
-            columns, rows = answer_table(store, text)
-        except Exception as exc:  # a saved question that fails is worth a warning
-            log.warning("kb: saved question %s failed: %s", path.name, exc)
-            out.append(SavedQuery(path.stem, description, text, note=f"the query failed ({exc})"))
-            continue
-        out.append(SavedQuery(path.stem, description, text, tuple(columns),
-                              tuple(tuple(r) for r in rows[:MAX_ANSWER_ROWS])))
-    return out
-
-
-def git_history(root: Path, kb: Any) -> Any:
-    """Commits per item and diffs between tagged milestones, when the KB is in a git repository."""
-    try:
-        from kb.history.git import git_history as read
-    except ImportError:
-        return None
-    history = read(root, kb)
-    if not history.available:
-        log.info("kb: no git history on the site: %s", history.reason)
-    return history
-
-
-def answer_table(store: Any, text: str) -> tuple[list[str], list[list[str]]]:
-    """A query's answer as (columns, rows of text): solutions, a yes/no, or triples."""
-    from kb.rdf.export import run_query, solutions_table, term_text
-
-    result = run_query(store, text)
-    if hasattr(result, "variables"):
-        return solutions_table(result)
-    if hasattr(result, "__iter__"):
-        rows = [[term_text(t.subject), term_text(t.predicate), term_text(t.object)] for t in result]
-        return ["subject", "predicate", "object"], sorted(rows)
-    return ["answer"], [["true" if bool(result) else "false"]]
-
-
-def _leading_comment(text: str) -> str:
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("#"):
-            if stripped or lines:
-                break
-            continue
-        lines.append(stripped.lstrip("#").strip())
-    return "\n".join(lines).strip()
-
-
-# --- kb's pages through Python-Markdown, quickly ----------------------------------------
 
 
 class ItemPage(Page):

@@ -1,1 +1,27 @@
-"""Reading a knowledge base: its files, each YAML file with positions, the model, the cache, and the checks across files."""
+"""Reading a knowledge base: its files, each YAML file with positions, the model, the cache, and the checks across files.
+
+:func:`checked` is the pipeline's first two stages (load, then check) for
+callers that must not go on with a broken KB.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.errors import Diagnostic, ProblemsFound, errors_in
+from kb.model import KnowledgeBase
+
+
+def checked(root: Path, *, strict: bool = False) -> tuple[KnowledgeBase, list[Diagnostic]]:
+    """The KB at ``root`` with its warnings; raises :class:`ProblemsFound` on errors (on warnings too, if ``strict``)."""
+    from kb.load.check import check
+    from kb.load.loader import load
+
+    kb, diags = load(root)
+    diags = sorted(set(diags + check(kb)))
+    problems = errors_in(diags)
+    if problems:
+        raise ProblemsFound(f"{len(problems)} error(s) in the knowledge base; run 'kb check'", problems)
+    if strict and diags:
+        raise ProblemsFound(f"{len(diags)} warning(s) in the knowledge base, and --strict makes them fail", diags)
+    return kb, diags

@@ -6,21 +6,24 @@ answers); returns Markdown pages and one stylesheet keyed by their path in
 the site's docs tree. Pure: it reads and writes nothing, imports no MkDocs,
 and the same knowledge base always gives the same pages (everything is
 sorted or in the KB's file order; the build date is the one moving part).
-``kb.mkdocs_plugin`` hands the pages to MkDocs.
+
+:func:`write_pages` is the pipeline's pages stage: it writes them one at a
+time into a plain docs folder (any MkDocs-like engine builds it) and returns
+the :class:`SiteInfo` an engine needs besides the pages.
 
 Each page is made in two steps: a *view* function gathers what the page
 shows into small frozen dataclasses (plain strings, numbers and ``Ref``
 links), and a *page* function only loops over the view and prints Markdown
 (lists and tables as HTML blocks, which Markdown leaves alone). Every text
-from YAML is printed through :mod:`kb.sitefmt` (escaped, or sanitised
+from YAML is printed through :mod:`kb.site.fmt` (escaped, or sanitised
 Markdown for long texts). Restricted evidence never contributes more than
 its id, kind, date, context, phase and links; pages that show illustrative
 items say so.
 
-The modules: :mod:`kb.sitefmt` (safe text, the interface's words, the
-stylesheet), :mod:`kb.sitekit` (the KB's index, the page printer, diagrams,
-the timeline of events), :mod:`kb.siteitems` (hypothesis, evidence,
-construct and context pages) and :mod:`kb.siteoverview` (home, map, gap
+The modules: :mod:`kb.site.fmt` (safe text, the interface's words, the
+stylesheet), :mod:`kb.site.kit` (the KB's index, the page printer, diagrams,
+the timeline of events), :mod:`kb.site.items` (hypothesis, evidence,
+construct and context pages) and :mod:`kb.site.overview` (home, map, gap
 map, timeline, questions, sources, downloads); this one puts them together.
 
 Pages (paths relative to the docs directory)::
@@ -46,9 +49,13 @@ of thousands of items fast to build.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from kb.graph.score import Standing
 from kb.model import KnowledgeBase
 from kb.site.items import (
     construct_page,
@@ -86,8 +93,8 @@ from kb.site.overview import (
     sources_view,
 )
 
-__all__ = ["Download", "SavedQuery", "has_illustrative_items", "nav", "page_makers", "questions_page_maker",
-           "render_site"]
+__all__ = ["Download", "SavedQuery", "SiteInfo", "has_illustrative_items", "nav", "page_makers", "render_site",
+           "write_pages"]
 
 
 # --- the pure function ----------------------------------------------------------------
@@ -95,35 +102,31 @@ __all__ = ["Download", "SavedQuery", "has_illustrative_items", "nav", "page_make
 
 def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
-                history: Any = None) -> dict[str, str]:
+                history: Any = None, computed: dict[str, Standing] | None = None) -> dict[str, str]:
     """Every page of the site, by path; see the module's docstring for the layout.
 
     ``downloads`` are the files the caller puts beside the pages, ``queries``
     the saved questions with their answers, ``history`` a
     :class:`kb.history.git.GitHistory` (commits per item, diffs between tagged
-    milestones) or None; ``directory_urls`` says how the engine serves pages
-    (``a/b.md`` at ``a/b/`` or at ``a/b.html``), for links it does not rewrite.
+    milestones) or None, ``computed`` the standings when the caller has them;
+    ``directory_urls`` says how the engine serves pages (``a/b.md`` at
+    ``a/b/`` or at ``a/b.html``), for links it does not rewrite.
     """
     makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls,
-                         downloads=downloads, queries=queries, history=history)
+                         downloads=downloads, queries=queries, history=history, computed=computed)
     return {path: make() for path, make in makers.items()}
 
 
 def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
-                downloads: Sequence[Download] = (),
-                queries: Sequence[SavedQuery] | Callable[[], Sequence[SavedQuery]] = (),
-                history: Any = None) -> dict[str, Callable[[], str]]:
+                downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
+                history: Any = None, computed: dict[str, Standing] | None = None) -> dict[str, Callable[[], str]]:
     """The pages of :func:`render_site`, sorted by path, each made only when called.
 
-    A site engine can then hold one page's text at a time instead of all of
-    them (at 100,000 evidence items, the difference is gigabytes). ``queries``
-    may be a function that answers the saved questions when their page is
-    made; that page's maker holds no reference to ``kb``, so an engine that
-    makes it last can let the KB go before the questions' store is filled.
+    A caller can then hold one page's text at a time instead of all of them
+    (at 100,000 evidence items, the difference is gigabytes).
     """
-    answer = queries if callable(queries) else None
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
-                downloads=downloads, queries=() if answer else queries, history=history)
+                downloads=downloads, queries=queries, history=history, computed=computed)
     w = Render(site.words, directory_urls)
     events: list = []
 
@@ -143,8 +146,7 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         "sources.md": lambda: sources_page(sources_view(site), w),
         "gaps.md": lambda: gaps_page(gaps_view(site), w),
         "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
-        "questions.md": questions_page_maker(answer or (lambda q=site.queries: q), illustrative=bool(site.illustrative),
-                                             language=kb.config.site_language, directory_urls=directory_urls),
+        "questions.md": lambda: questions_page(questions_view(site.queries, bool(site.illustrative)), w),
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
         "assets/kb.css": lambda: STYLESHEET,
     }
@@ -159,36 +161,80 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
     return dict(sorted(makers.items()))
 
 
-def questions_page_maker(answer: Callable[[], Sequence[SavedQuery]], *, illustrative: bool, language: str,
-                         directory_urls: bool = True) -> Callable[[], str]:
-    """The maker of the questions page alone, for an engine that answers the questions away from the KB.
-
-    ``illustrative`` says whether the KB has illustrative items (the page
-    then says its answers include them); ``language`` is kb.yaml's
-    ``site_language``. Gives the page :func:`page_makers` gives, with the
-    same answers.
-    """
-    return partial(_questions_page, answer, illustrative, Render(Words(language), directory_urls))
-
-
 def has_illustrative_items(kb: KnowledgeBase) -> bool:
     """Whether any hypothesis or evidence item is marked illustrative (pages that show them say so)."""
     return any(h.illustrative for h in kb.hypotheses.values()) or any(e.illustrative for e in kb.evidence.values())
-
-
-def _questions_page(answer: Callable[[], Sequence[SavedQuery]], illustrative: bool, w: Render) -> str:
-    return questions_page(questions_view(answer(), illustrative), w)
 
 
 def _item_page(page: Callable, view: Callable, site: Site, item_id: str, w: Render) -> str:
     return page(view(site, item_id), w)
 
 
+NAV = (("home", "index.md"), ("map", "map.md"), ("hypotheses", "hypotheses/index.md"),
+       ("evidence", "evidence/index.md"), ("constructs", "constructs/index.md"),
+       ("contexts", "contexts/index.md"), ("gaps", "gaps.md"), ("changes", "changes.md"),
+       ("questions", "questions.md"), ("sources", "sources.md"), ("downloads", "downloads.md"))
+
+
 def nav(language: str) -> list[dict[str, str]]:
     """The site's navigation in MkDocs' form: the index pages only, named in ``language`` (kb.yaml's site_language)."""
     w = Words(language)
-    entries = [("home", "index.md"), ("map", "map.md"), ("hypotheses", "hypotheses/index.md"),
-               ("evidence", "evidence/index.md"), ("constructs", "constructs/index.md"),
-               ("contexts", "contexts/index.md"), ("gaps", "gaps.md"), ("changes", "changes.md"),
-               ("questions", "questions.md"), ("sources", "sources.md"), ("downloads", "downloads.md")]
-    return [{w(key): path} for key, path in entries]
+    return [{w(key): path} for key, path in NAV]
+
+
+# --- the pages stage: a docs folder -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What a site engine needs besides the pages: the site's name and language, its nav, and which pages are kb's."""
+
+    title: str
+    language: str
+    nav: list[dict[str, str]]
+    #: every page and asset written, relative to the docs folder
+    pages: tuple[str, ...]
+    #: evidence pages (the search index gives each one entry)
+    evidence_pages: tuple[str, ...]
+    directory_urls: bool = True
+
+    MANIFEST = "kb-site.json"
+
+    def write(self, folder: Path) -> None:
+        data = {"title": self.title, "language": self.language, "nav": self.nav, "pages": list(self.pages),
+                "evidence_pages": list(self.evidence_pages), "directory_urls": self.directory_urls}
+        (folder / self.MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> SiteInfo:
+        data = json.loads((folder / cls.MANIFEST).read_text(encoding="utf-8"))
+        return cls(data["title"], data["language"], data["nav"], tuple(data["pages"]),
+                   tuple(data["evidence_pages"]), data["directory_urls"])
+
+
+def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: Any, downloads: Sequence[Download],
+                queries: Sequence[SavedQuery], folder: Path, build_date: str = "",
+                directory_urls: bool = True) -> SiteInfo:
+    """Write every page into ``folder`` (a docs folder), one at a time; returns what the engine needs.
+
+    ``kb`` is the public view (:func:`kb.public.public_view`); ``downloads``
+    are already in the folder. The manifest (:class:`SiteInfo`) goes beside
+    the folder, not in it, so no engine publishes it.
+    """
+    from kb.site.fmt import inert
+
+    makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
+                         queries=queries, history=history, computed=computed)
+    written = []
+    for path, make in makers.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(make(), encoding="utf-8", newline="\n")
+        written.append(path)
+    written += [d.path for d in downloads]
+    evidence = tuple(p for p in written if p.startswith("evidence/") and p.count("/") == 1
+                     and p != "evidence/index.md")
+    info = SiteInfo(inert(kb.text(kb.config.title)), kb.config.site_language, nav(kb.config.site_language),
+                    tuple(sorted(written)), evidence, directory_urls)
+    info.write(folder.parent)
+    return info

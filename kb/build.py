@@ -1,0 +1,135 @@
+"""``kb build`` and ``kb pages``: the pipeline, one named stage after another.
+
+    load -> check -> public view -> standings -> downloads (RDF, GraphML)
+         -> history -> saved questions -> pages -> site engine -> swap into place
+
+Each stage is a function of its package, computed once, and hands plain
+objects to the next; docs/architecture.md draws it. The site's pages are a
+plain docs folder (Markdown with HTML, assets, downloads) that any engine can
+build: ``kb pages`` stops there and adds an ``mkdocs.yml``; ``kb build``
+goes on with MkDocs in a child process and swaps the finished site in.
+
+Two stages run in child processes, at every size, so that what they hold
+never comes on top of the knowledge base: the saved questions (a SPARQL store
+of the whole KB, under a time limit, and a query that crashes its engine
+cannot take kb with it) and the site engine (MkDocs holds every page).
+Both read files the downloads and pages stages wrote: that is how memory is
+bounded, and it is the only re-reading in the pipeline.
+
+Raises :class:`~kb.errors.ProblemsFound` (the KB has errors) and other
+:class:`~kb.errors.KbError` subclasses; never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from kb.errors import Diagnostic, ProblemsFound
+
+#: Called with each stage's name as it starts (the CLI shows progress with it).
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Built:
+    """What a build made: the site (or pages folder), its counts, and the warnings on the way."""
+
+    where: Path
+    hypotheses: int
+    evidence: int
+    warnings: list[Diagnostic] = field(default_factory=list)
+    engine_messages: list[str] = field(default_factory=list)
+
+
+def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress = lambda stage: None) -> Built:
+    """Check the KB at ``root`` and build its website into ``out_dir``, all or nothing."""
+    from kb.engine.mkdocs import run_engine
+    from kb.engine.staging import staging
+
+    root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
+    with staging(out_dir) as work:
+        made = pages(root, work.project, strict=strict, progress=progress, portable=False)
+        progress("site engine")
+        made.engine_messages = run_engine(root, work.project, work.site, strict=strict)
+        progress("swap")
+        work.swap_into_place()
+    made.where = out_dir
+    return made
+
+
+def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress = lambda stage: None,
+          portable: bool = True) -> Built:
+    """Every stage up to the pages: ``project/docs`` and ``project/mkdocs.yml``, buildable by any MkDocs-like engine.
+
+    ``portable``: the folder must build elsewhere (``kb pages``): the KB's
+    hand-written pages and the diagram cache are copied in; otherwise they
+    are used where they are.
+    """
+    from kb.graph.network import write_graph_download
+    from kb.graph.score import standings
+    from kb.history.git import git_history
+    from kb.load import checked
+    from kb.public import public_view
+    from kb.rdf.export import write_rdf_downloads
+    from kb.rdf.questions import answer_saved_questions
+    from kb.site.pages import write_pages
+
+    root, project = Path(root).resolve(), Path(project).resolve()
+    docs = project / "docs"
+    progress("load and check")
+    kb, warnings = checked(root, strict=strict)
+    progress("public view")
+    public = public_view(kb)
+    del kb  # nothing after this line sees what restricted items keep to themselves
+    progress("standings")
+    computed = standings(public)
+    progress("downloads")
+    downloads = write_rdf_downloads(public, computed, docs / "downloads")
+    downloads.append(write_graph_download(public, computed, docs / "downloads"))
+    progress("history")
+    history = git_history(root, public)
+    progress("saved questions")
+    answers, failed = answer_saved_questions(root, downloads[0].written, public.config)
+    warnings += failed
+    if strict and failed:
+        raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
+    progress("pages")
+    site = write_pages(public, computed, history=history, downloads=downloads, queries=answers, folder=docs,
+                       build_date=_build_date())
+    _engine_files(root, project, site, portable)
+    return Built(project, len(public.hypotheses), len(public.evidence), warnings)
+
+
+def _build_date() -> str:
+    """The one moving part of the pages; ``SOURCE_DATE_EPOCH`` fixes it, as for reproducible builds."""
+    import datetime as dt
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch and epoch.isdigit() else \
+        dt.datetime.now(dt.timezone.utc)
+    return when.strftime("%Y-%m-%d")
+
+
+def _engine_files(root: Path, project: Path, site, portable: bool) -> None:
+    """The project's ``mkdocs.yml``; for a portable folder also the KB's own pages and the diagram cache."""
+    import shutil
+
+    from kb.engine.config import PRIVACY_CACHE, write_config
+
+    cache = root / PRIVACY_CACHE
+    if portable:
+        hand = root / "docs"
+        if (root / "mkdocs.yml").is_file() and hand.is_dir():
+            for path in sorted(hand.rglob("*")):
+                target = project / "docs" / path.relative_to(hand)
+                if path.is_file() and not path.is_symlink():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target)  # a page written by hand wins, as in kb build
+        if cache.is_dir():
+            shutil.copytree(cache, project / PRIVACY_CACHE, dirs_exist_ok=True, symlinks=False)
+        write_config(project / "mkdocs.yml", site, PRIVACY_CACHE)
+    else:
+        write_config(project / "mkdocs.yml", site, str(cache))

@@ -1,0 +1,117 @@
+"""The pipeline's saved-questions stage: ``queries/*.rq`` answered on the KB's Turtle download.
+
+Takes the KB's root, the Turtle file the downloads stage wrote and the
+config (for ``query_timeout``); returns one :class:`~kb.site.kit.SavedQuery`
+per question, answered, or with a note saying why not, plus a warning
+:class:`~kb.errors.Diagnostic` for each that failed (``--strict`` fails on
+them).
+
+The store lives in a child process (``python -m kb.rdf.questions``): at
+100,000 evidence items it takes a gigabyte, and in the process that holds
+the KB the two would come on top of each other. Each question runs under
+:func:`kb.rdf.queries.run_query`'s guard and time limit, so a hostile one
+can neither reach the network nor hang or crash the build.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from kb.errors import Diagnostic
+
+#: Rows of a saved question's answer shown on the site.
+MAX_ANSWER_ROWS = 200
+
+
+def answer_saved_questions(root: Path, turtle: Path, config: Any) -> tuple[list[Any], list[Diagnostic]]:
+    """(questions with their answers, warnings for those that failed or were refused)."""
+    from kb.rdf.queries import DEFAULT_TIMEOUT, read_saved_queries
+    from kb.site.kit import SavedQuery
+
+    found, warnings = read_saved_queries(root)
+    if not found:
+        return [], [_warning(d) for d in warnings]
+    timeout = float(getattr(config, "query_timeout", None) or DEFAULT_TIMEOUT)
+    request = {"turtle": str(turtle), "timeout": timeout, "queries": [text for _, text in found]}
+    # the whole stage's own limit: the store's loading plus every question's
+    limit = 300 + timeout * len(found)
+    try:
+        proc = subprocess.run([sys.executable, "-P", "-m", "kb.rdf.questions"], input=json.dumps(request),
+                              capture_output=True, text=True, encoding="utf-8", timeout=limit)
+        answers = json.loads(proc.stdout) if proc.returncode == 0 else None
+    except (subprocess.TimeoutExpired, ValueError):
+        answers = None
+    if answers is None:
+        why = "the saved questions could not be answered (their process failed)"
+        answers = [{"error": why}] * len(found)
+    out = []
+    for (name, text), answer in zip(found, answers):
+        description = leading_comment(text)
+        if "error" in answer:
+            warnings.append(Diagnostic(f"queries/{name}.rq", 1, 1, "KB601", f"saved question failed: {answer['error']}",
+                                       severity="warning"))
+            out.append(SavedQuery(name, description, text, note=f"the query failed ({answer['error']})"))
+        else:
+            out.append(SavedQuery(name, description, text, tuple(answer["columns"]),
+                                  tuple(tuple(r) for r in answer["rows"][:MAX_ANSWER_ROWS])))
+    return out, [_warning(d) for d in warnings]
+
+
+def _warning(d: Diagnostic) -> Diagnostic:
+    """A refused or failing saved question does not stop the build; it warns (and fails ``--strict``)."""
+    from dataclasses import replace
+
+    return d if d.severity == "warning" else replace(d, severity="warning")
+
+
+def leading_comment(text: str) -> str:
+    """The question's description: the comment lines it starts with."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped or lines:
+                break
+            continue
+        lines.append(stripped.lstrip("#").strip())
+    return "\n".join(lines).strip()
+
+
+def answer_table(store: Any, text: str, timeout: float | None) -> tuple[list[str], list[list[str]]]:
+    """A query's answer as (columns, rows of text): solutions, a yes/no, or triples."""
+    from kb.rdf.export import solutions_table, term_text
+    from kb.rdf.queries import run_query
+
+    result = run_query(store, text, timeout=timeout)
+    if hasattr(result, "variables"):
+        return solutions_table(result)
+    if isinstance(result, list) or hasattr(result, "__iter__"):
+        rows = [[term_text(t.subject), term_text(t.predicate), term_text(t.object)] for t in result]
+        return ["subject", "predicate", "object"], sorted(rows)
+    return ["answer"], [["true" if bool(result) else "false"]]
+
+
+def _child() -> int:
+    """Read the request on stdin, answer every question, print the answers as JSON."""
+    from kb.errors import KbError
+    from kb.rdf.export import load_store_from
+
+    request = json.load(sys.stdin)
+    store = load_store_from(Path(request["turtle"]))
+    answers = []
+    for text in request["queries"]:
+        try:
+            columns, rows = answer_table(store, text, request["timeout"])
+            answers.append({"columns": columns, "rows": rows[:MAX_ANSWER_ROWS]})
+        except KbError as exc:
+            answers.append({"error": str(exc)})
+    json.dump(answers, sys.stdout, ensure_ascii=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child())
