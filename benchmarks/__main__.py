@@ -350,18 +350,18 @@ class Bench:
         if not self.profile:
             return  # the site once more, in-process: only when profiling (it doubles the stage's time)
         try:
-            import kb.engine.mkdocs  # noqa: F401
+            import kb.build  # noqa: F401
         except ImportError as exc:
-            self.add(Row("  build_site only", note=f"n/a: {exc}"))
+            self.add(Row("  kb.build.build only", note=f"n/a: {exc}"))
             return
         inner = self.best(lambda i: run(child(*self.prof_args("site-kb"), "site", str(self.root),
                                               str(self.work / "site-inner")), env=self.env(), timeout=self.timeout),
                           key=lambda p: p.result.get("seconds", 1e9), times=1)
         if inner.ok and inner.has("seconds"):
-            self.add(Row("  build_site only", inner.result["seconds"], floor.wall, inner.peak_mb, floor.peak_mb,
-                         note="in-process, after loading; floor is the whole mkdocs build"))
+            self.add(Row("  kb.build.build only", inner.result["seconds"], floor.wall, inner.peak_mb, floor.peak_mb,
+                         note="in-process pipeline; floor is the whole mkdocs build"))
         else:
-            self.failed("  build_site only", inner, "build_site")
+            self.failed("  kb.build.build only", inner, "kb.build.build")
 
     def stage_diff(self) -> None:
         from .history import ensure_repo

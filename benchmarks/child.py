@@ -245,12 +245,12 @@ def queries(root: str, side: str, ttl_file: str, query_dir: str) -> None:
 
 
 def site(root: str, out_dir: str) -> None:
-    kb = _load(root)
-    from kb.engine.mkdocs import build_site
+    """The whole pipeline of kb build, in-process (its site engine and saved questions run in children)."""
+    from kb.build import build
 
     out: dict[str, Any] = {}
     with timed(out):
-        build_site(root, kb, out_dir)
+        build(root, out_dir)
     report(**out)
 
 
