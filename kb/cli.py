@@ -57,7 +57,7 @@ class Workspace:
         return kb, sorted(set(diags + check(kb)))
 
     def load_clean(self, as_of: str | None = None, *, note: bool = True):
-        """The KB, refusing to go on if it has errors (they are printed).
+        """The KB's public view (kb.public), refusing to go on if it has errors (they are printed).
 
         With ``as_of``, the KB as it stood then (kb.history.asof.framework_as_of),
         kept in ``self.as_of`` with where it was read; ``note`` says so on stderr.
@@ -68,6 +68,12 @@ class Workspace:
             for d in problems:
                 click.echo(d.format(), err=True)
             raise ProblemsFound(f"{len(problems)} error(s) in the knowledge base; run 'kb check'")
+        from kb.public import public_view
+
+        # every command but the check sees the public view only: made before the as-of view, so
+        # that a judge's pseudonym is the same at every date, and after it (a no-op unless that
+        # view was read from elsewhere, such as git)
+        kb = public_view(kb)
         if as_of:
             from kb.history.asof import framework_as_of
 
@@ -75,7 +81,7 @@ class Workspace:
             if note:
                 click.echo(f"kb: {self.as_of.note()}", err=True)
             kb = self.as_of.kb
-        return kb
+        return public_view(kb)
 
 
 class ProblemsFound(Exception):

@@ -303,8 +303,8 @@ class Evidence(Strict):
     )
     restricted: StrictBool = Field(
         default=False,
-        description="true where the text must not be published: only id, kind, "
-        "date, context, phase and links leave the repository.",
+        description="true where the text must not be published: only the fields listed "
+        "under 'Restricted evidence' in docs/format.md leave the repository.",
     )
     measurement: Measurement | None = Field(
         default=None, description="Required for survey_measurement, not allowed otherwise."

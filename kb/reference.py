@@ -100,6 +100,9 @@ def format_reference() -> str:
             kind = _schema_type(props.get(key, {}), defs)
             lines.append(f"| `{key}` | {kind} | {required} | {_default(info)} | {info.description or ''} |")
         lines.append("")
+    from kb.public import DOCUMENTATION
+
+    lines += ["## Restricted evidence", "", DOCUMENTATION.rstrip(), ""]
     lines += [
         "## Example",
         "",

@@ -1,7 +1,8 @@
 """Plain descriptions of one item, for ``kb show``.
 
 Takes a KnowledgeBase and an id; returns (data for JSON, lines of text).
-Restricted evidence is described without its text, as everywhere else.
+The CLI passes the public view (kb.public), so restricted evidence has
+nothing here but its public fields; this module only marks it restricted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from kb.errors import UnknownItem, did_you_mean
 from kb.model import KnowledgeBase
 from kb.graph.score import standings
 from kb.history.asof import Lineages
+from kb.public import PUBLIC_EVIDENCE_FIELDS
 
 RESTRICTED = "[restricted: text not shown]"
 
@@ -91,24 +93,18 @@ def _evidence(kb: KnowledgeBase, eid: str):
     if e.restricted:
         lines.append("(restricted: its text stays in the repository)")
     lines.append("summary: " + (RESTRICTED if e.restricted else kb.text(e.summary)))
-    if e.measurement and not e.restricted:
+    if e.measurement:
         m = e.measurement
         lines.append(f"measurement: {m.construct_} = {m.value:g} on {m.scale} (n={m.sample_size}, {m.instrument})")
     for link in e.links:
-        note = "" if e.restricted or link.note is None else f": {kb.text(link.note)}"
+        note = "" if link.note is None else f": {kb.text(link.note)}"
         scope = f" [scope: {', '.join(link.scope)}]" if link.scope else ""
-        judge = link.by or ("-" if e.restricted else ", ".join(e.recorded_by) or "-")
+        judge = link.by or ", ".join(e.recorded_by) or "-"
         lines.append(f"  {link.stance} {link.hypothesis} ({link.strength}, by {judge}){scope}{note}")
-    data = {"type": "evidence", **e.model_dump(mode="json", by_alias=True)}
-    if e.restricted:
-        data = _redacted(data)
+    # a restricted item's emptied fields are left out rather than shown empty
+    shown = set(PUBLIC_EVIDENCE_FIELDS) if e.restricted else None
+    data = {"type": "evidence", **e.model_dump(mode="json", by_alias=True, include=shown)}
     return data, lines
-
-
-def _redacted(data: dict[str, Any]) -> dict[str, Any]:
-    data = {k: v for k, v in data.items() if k not in ("title", "summary", "recorded_by", "measurement", "sources")}
-    data["links"] = [{k: v for k, v in link.items() if k != "note"} for link in data.get("links", [])]
-    return data
 
 
 def _construct(kb: KnowledgeBase, cid: str):

@@ -476,4 +476,5 @@ def test_show_a_hypothesis_with_its_lineage_and_rivals(kitchen_sink, run_kb):
     assert "(illustrative: an example hypothesis, not one the project holds)" in result.stdout
     assert "relation: trust -> learning (nonlinear)" in lines
     assert "lineage: H01 -> [H02]" in lines and "competes with: H03" in lines
-    assert "  E04 (moderate, interview, follo, 2021-10-01, by (restricted)) [restricted: text not shown]" in lines
+    # E04 is restricted: its judge (its recorder) is named by pseudonym (kb.public)
+    assert "  E04 (moderate, interview, follo, 2021-10-01, by judge 1) [restricted: text not shown]" in lines

@@ -64,22 +64,20 @@ def _build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None) -> nx
             edges.append((h.id, h.relation.to, {"type": "relates_to", "effect": h.relation.effect}))
         edges += [(h.id, s, {"type": "cites"}) for s in h.derived_from]
     for e in kb.evidence.values():
-        # a restricted item's recorders are not published; a link's own judge is
-        recorders = "" if e.restricted else ", ".join(e.recorded_by)
+        # callers pass the public view (kb.public): a restricted item has no title, recorders or notes
+        recorders = ", ".join(e.recorded_by)
         day = e.date.isoformat()
-        nodes.append((e.id, {"type": "evidence", "label": e.id if e.restricted else text(e.title) or e.id,
+        nodes.append((e.id, {"type": "evidence", "label": text(e.title) or e.id,
                              "kind": e.kind, "date": day, "phase": e.phase or "",
                              "illustrative": e.illustrative, "restricted": e.restricted}))
         for link in e.links:
             attrs = {"type": link.stance, "strength": link.strength, "by": link.by or recorders,
                      "date": link.date.isoformat() if link.date else day}
-            if link.note is not None and not e.restricted:
+            if link.note is not None:
                 attrs["note"] = text(link.note)
             edges.append((e.id, link.hypothesis, attrs))
         if e.context:
             edges.append((e.id, e.context, {"type": "observed_in"}))
-        if e.restricted:
-            continue  # only its existence, date, context and links leave the repository
         if e.measurement is not None:
             edges.append((e.id, e.measurement.construct_, {"type": "measures"}))
         edges += [(e.id, s, {"type": "cites"}) for s in e.sources]

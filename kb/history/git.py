@@ -31,6 +31,7 @@ from kb.load.loader import CONFIG_FILE, FOLDERS, YAML_SUFFIXES, add_files, parse
 from kb.model import Config, Hypothesis, KnowledgeBase
 from kb.graph.score import standings
 from kb.load.yamlread import read_yaml
+from kb.public import WITHHELD, WITHHELD_AUTHOR, public_view
 
 WORKTREE = None  # the REV_B default: the working tree
 
@@ -157,12 +158,13 @@ def _kb_from_blobs(root: Path, files: dict[str, str], blobs: dict[str, bytes], r
 
 
 def load_clean_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, str]:
+    """The public view (kb.public) of the KB at ``rev``, as ``kb diff`` and the website compare them."""
     kb, diags, label = load_at(root, rev)
     problems = errors_in(diags)
     if problems:
         first = problems[0].format()
         raise HistoryError(f"the knowledge base at {label} does not load: {len(problems)} error(s), first: {first}")
-    return kb, label
+    return public_view(kb), label
 
 
 # --- the hypotheses as committed at a date or a tag (for kb.history.asof) -------------------
@@ -318,7 +320,7 @@ def _context_label(kb: KnowledgeBase, cid: str | None) -> str:
 def _evidence_row(kb: KnowledgeBase, eid: str) -> dict[str, str]:
     e = kb.evidence[eid]
     return {"id": eid, "kind": e.kind, "date": e.date.isoformat(), "context": e.context or "",
-            "title": "" if e.restricted else kb.text(e.title),
+            "title": kb.text(e.title),
             "links": ", ".join(f"{link.stance} {link.hypothesis}" for link in e.links)}
 
 
@@ -480,8 +482,15 @@ class Commit:
         return "; ".join(parts)
 
 
-def history(root: Path, item_id: str | None = None, limit: int | None = None) -> list[Commit]:
-    """Commits that changed KB files, newest first, each summarised item by item."""
+def history(root: Path, item_id: str | None = None, limit: int | None = None,
+            restricted: Iterable[str] = ()) -> list[Commit]:
+    """Commits that changed KB files, newest first, each summarised item by item.
+
+    A commit that changed restricted evidence (an item restricted in any
+    version read here, or named in ``restricted``) keeps its sha, date and
+    summary, but not its message and author: they would describe the item
+    and name who worked on it (kb.public).
+    """
     repo = Repo.of(root)
     spec = [repo.path(CONFIG_FILE)] + [repo.path(f) for f in FOLDERS]
     fmt = "%x1e%H%x1f%aI%x1f%an%x1f%s"
@@ -507,13 +516,21 @@ def history(root: Path, item_id: str | None = None, limit: int | None = None) ->
         commits.append((Commit(sha, date[:10], author, message), changes))
     blobs = repo.read_blobs(b for _, cs in commits for a, b2, _ in cs for b in (a, b2) if set(b) != {"0"})
     out = []
+    hidden_ids, hidden_files = set(restricted), set()
     for commit, changes in commits:
         for old, new, rel in changes:
-            phrases, ids = _file_change(rel, blobs.get(old), blobs.get(new))
+            phrases, ids, secret = _file_change(rel, blobs.get(old), blobs.get(new))
             commit.changes += phrases
             commit.ids += ids
+            hidden_ids |= secret
+            if secret:
+                hidden_files.add(rel)
         if item_id is None or item_id in commit.ids:
             out.append(commit)
+    for commit, changes in commits:
+        # a file that held restricted evidence once may not load, or not say so, in another commit
+        if hidden_ids.intersection(commit.ids) or any(rel in hidden_files for _, _, rel in changes):
+            commit.author, commit.message = WITHHELD_AUTHOR, WITHHELD
     return out
 
 
@@ -527,13 +544,14 @@ def _items(rel: str, raw: bytes | None) -> dict[str, Any]:
     return {item.id: item for _, item, _, _ in items}
 
 
-def _file_change(rel: str, old: bytes | None, new: bytes | None) -> tuple[list[str], list[str]]:
-    """What one file's change did to the framework, as short phrases and item ids."""
+def _file_change(rel: str, old: bytes | None, new: bytes | None) -> tuple[list[str], list[str], set[str]]:
+    """What one file's change did to the framework: short phrases, item ids, and the restricted ones among them."""
     if rel == CONFIG_FILE:
-        return ["settings changed"], []
+        return ["settings changed"], [], set()
     before, after = _items(rel, old), _items(rel, new)
+    secret = {iid for items in (before, after) for iid, item in items.items() if getattr(item, "restricted", False)}
     if new is not None and not after and rel.endswith(YAML_SUFFIXES):
-        return [f"{rel} {'changed' if old is not None else 'added'} (does not load)"], []
+        return [f"{rel} {'changed' if old is not None else 'added'} (does not load)"], [], secret
     phrases, ids = [], []
     for iid, item in after.items():
         kind = type(item).__name__.lower()
@@ -568,7 +586,7 @@ def _file_change(rel: str, old: bytes | None, new: bytes | None) -> tuple[list[s
         if iid not in after:
             phrases.append(f"{iid} removed")
             ids.append(iid)
-    return phrases, ids
+    return phrases, ids, secret
 
 
 def milestone_revisions(root: Path, kb: KnowledgeBase) -> list[tuple[str, str]]:
@@ -614,7 +632,7 @@ def git_history(root: Path, kb: KnowledgeBase, limit: int | None = 2000) -> GitH
         repo = Repo.of(root)
         if repo.shallow:
             return GitHistory(reason="this is a shallow clone, so the full history is not available")
-        commits = history(root, limit=limit)
+        commits = history(root, limit=limit, restricted=(e.id for e in kb.evidence.values() if e.restricted))
     except HistoryError as exc:
         return GitHistory(reason=str(exc))
     by_item: dict[str, list[Commit]] = {}

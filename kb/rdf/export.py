@@ -10,9 +10,8 @@ answered typical questions 13-66x faster than rdflib's engine. The triples
 are sorted before serialising and there are no blank nodes (links, versions
 and standings get IRIs), so the same KB gives byte-identical files.
 
-Restricted evidence is exported without its text: no title, summary,
-recorder or link notes; only its existence, kind, date, context, phase and
-links.
+Callers export the public view (kb.public): restricted evidence arrives
+with only its public fields, and is marked ``kbv:restricted``.
 """
 
 from __future__ import annotations
@@ -134,7 +133,7 @@ def _lit(text: str, lang: str | None = None) -> ox.Literal:
 
 
 def _texts(value: str | dict[str, str] | None, default_lang: str) -> Iterator[ox.Literal]:
-    if value is None:
+    if not value:  # None, or a text the public view emptied (kb.public)
         return
     if isinstance(value, str):
         yield ox.Literal(value, language=default_lang)
@@ -417,15 +416,14 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
         t(s, "kbv:illustrative", ox.Literal("true", datatype=XSD_BOOL))
     if e.restricted:
         t(s, "kbv:restricted", ox.Literal("true", datatype=XSD_BOOL))
-    else:
-        texts(s, "dcterms:title", e.title)
-        texts(s, "dcterms:description", e.summary)
-        for name in dict.fromkeys(e.recorded_by):
-            agents[name] = iri.agent(name)
-            t(s, "prov:wasAttributedTo", agents[name])
-    for sid in ([] if e.restricted else dict.fromkeys(e.sources)):
+    texts(s, "dcterms:title", e.title)
+    texts(s, "dcterms:description", e.summary)
+    for name in dict.fromkeys(e.recorded_by):
+        agents[name] = iri.agent(name)
+        t(s, "prov:wasAttributedTo", agents[name])
+    for sid in dict.fromkeys(e.sources):
         t(s, "dcterms:source", source_iri(kb, sid, iri))
-    if e.measurement and not e.restricted:
+    if e.measurement:
         m = e.measurement
         t(s, "kbv:measures", iri("construct", m.construct_))
         t(s, "kbv:value", _exact(m.value))
@@ -448,12 +446,14 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
         t(node, "kbv:stance", T[_STANCE_VALUE[link.stance]])
         t(node, "kbv:strength", T[f"kbv:{link.strength}"])
         t(node, "dcterms:date", _date(link.date or e.date))
-        # the judge: who made the link, else (unless restricted) who recorded the evidence
-        judges = [link.by] if link.by else ([] if e.restricted else e.recorded_by)
+        # the judge: who made the link, else who recorded the evidence
+        judges = [link.by] if link.by else e.recorded_by
         for judge in dict.fromkeys(judges):
-            agents[judge] = iri.agent(judge)
-            t(node, "prov:wasAttributedTo", agents[judge])
-        if link.note is not None and not e.restricted:
+            # a restricted item's judges are pseudonyms ("judge 1") that hold within it only
+            name = f"{e.id} {judge}" if e.restricted else judge
+            agents[name] = iri.agent(name)
+            t(node, "prov:wasAttributedTo", agents[name])
+        if link.note is not None:
             texts(node, "rdfs:comment", link.note)
         for cid in dict.fromkeys(link.scope):
             t(node, "kbv:scope", iri("context", cid))

@@ -237,7 +237,7 @@ _WORDS_EN = {
     "illustrative": "illustrative",
     "restricted": "restricted",
     "restricted_note": "The text of this evidence item is restricted and not published; "
-    "only its kind, date, context, phase and links are shown.",
+    "only its kind, date, context, phase and links are shown, with each judge as a pseudonym (judge 1, judge 2…).",
     "restricted_short": "text restricted",
     "statement": "Statement",
     "rationale": "Rationale",
@@ -422,7 +422,7 @@ _WORDS_NB = {
     "illustrative": "illustrerende",
     "restricted": "skjermet",
     "restricted_note": "Teksten i dette evidenselementet er skjermet og publiseres ikke; bare type, dato, "
-    "kontekst, fase og koblinger vises.",
+    "kontekst, fase og koblinger vises, med hver vurderer under et pseudonym (judge 1, judge 2…).",
     "restricted_short": "tekst skjermet",
     "statement": "Påstand",
     "rationale": "Begrunnelse",

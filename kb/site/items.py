@@ -154,7 +154,7 @@ def _link_row(site: Site, c: Contribution, hid: str) -> LinkRow:
     e = site.kb.evidence[c.evidence]
     link = next((lk for lk in e.links if lk.hypothesis == hid
                  and (lk.by or ", ".join(e.recorded_by) or "unknown") == c.judge), None)
-    if e.restricted or link is None:  # who judged a restricted item, and why, stays in the repository
+    if link is None:
         return LinkRow(evidence_row(site, e.id), c.strength, "", c.date, "", ())
     scope = tuple(r for r in (site.named(s) for s in link.scope) if r)
     return LinkRow(evidence_row(site, e.id), c.strength, c.judge, c.date, site.text(link.note), scope)
@@ -346,24 +346,22 @@ def evidence_view(site: Site, eid: str) -> EvidenceView:
         ref = site.ref(link.hypothesis)
         if ref is None:
             continue
-        restricted = e.restricted
         links.append(EvidenceLinkView(
             ref, site.title_of(link.hypothesis), link.stance, link.strength,
-            "" if restricted else link.by or ", ".join(e.recorded_by),
-            link.date or e.date, "" if restricted else site.text(link.note),
-            () if restricted else tuple(r for r in (site.named(s) for s in link.scope) if r),
+            link.by or ", ".join(e.recorded_by), link.date or e.date, site.text(link.note),
+            tuple(r for r in (site.named(s) for s in link.scope) if r),
         ))
     measurement: tuple[tuple[str, str], ...] = ()
     measured = None
-    if e.measurement is not None and not e.restricted:
+    if e.measurement is not None:
         m = e.measurement
         measured = site.named(m.construct_)
         measurement = (("value", f"{m.value:g}"), ("scale", m.scale), ("sample_size", str(m.sample_size)),
                        ("instrument", m.instrument)) + ((("spread", f"{m.spread:g}"),) if m.spread is not None else ())
     shows = e.illustrative or any(link.hypothesis in site.illustrative for link in e.links)
     return EvidenceView(
-        site.paths[eid], evidence_row(site, eid), () if e.restricted else site.languages(e.summary),
-        () if e.restricted else tuple(e.recorded_by), () if e.restricted else site.refs(e.sources),
+        site.paths[eid], evidence_row(site, eid), site.languages(e.summary),
+        tuple(e.recorded_by), site.refs(e.sources),
         measurement, measured, tuple(links), shows, commits_of(site, eid),
     )
 
@@ -375,6 +373,7 @@ def evidence_page(v: EvidenceView, r: Render) -> str:
     out.title(f"{r.ref.label}: {r.title}" if r.title else r.ref.label)
     out.illustrative_notice(v.shows_illustrative)
     if r.restricted:
+        out.exclude_from_search()  # what it shows is on the hypotheses' pages; its page need not be found
         out(f'!!! note "{w("restricted").capitalize()}"', "", f"    {esc(w('restricted_note'))}", "")
     facts = [(w("kind"), esc(w.value(r.kind))), (w("date"), str(r.date)),
              (w("context"), out.link(r.context) if r.context else esc(w("literature")))]
@@ -394,10 +393,6 @@ def evidence_page(v: EvidenceView, r: Render) -> str:
     out(f"## {esc(w('links'))}", "")
     if not v.links:
         out("–", "")
-    elif r.restricted:  # who judged, why and where stay with the text
-        out.table([w("hypothesis"), w("title"), w("stance"), w("strength"), w("date")],
-                  ([out.link(link.hypothesis), esc(link.title), esc(w.value(link.stance)),
-                    esc(w.value(link.strength)), str(link.date)] for link in v.links))
     else:
         out.table([w("hypothesis"), w("title"), w("stance"), w("strength"), w("judged_by"), w("date"),
                    w("note"), w("scope")],
@@ -621,7 +616,7 @@ def _start_end(site: Site, inside: list[str], phases: tuple[str, str]) -> tuple[
     for place in inside:
         for eid in site.evidence_in.get(place, []):
             e = kb.evidence[eid]
-            if e.measurement is None or e.restricted or e.phase not in phases:
+            if e.measurement is None or e.phase not in phases:
                 continue
             m = e.measurement
             pooled[(m.construct_, m.scale)][e.phase].append((m.value, m.sample_size))

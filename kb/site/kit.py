@@ -120,7 +120,7 @@ class Site:
         for e in kb.evidence.values():
             if e.context:
                 self.evidence_in[e.context].append(e.id)
-            if e.measurement is not None and not e.restricted:
+            if e.measurement is not None:
                 self.measuring[e.measurement.construct_].append(e.id)
         self.relating: dict[str, list[str]] = defaultdict(list)
         self.refined_by: dict[str, list[str]] = defaultdict(list)
@@ -148,7 +148,7 @@ class Site:
 
     def languages(self, value: str | dict[str, str] | None) -> tuple[tuple[str, str], ...]:
         """(language, text) pairs, the KB's languages first; ('', text) for plain text."""
-        if value is None:
+        if not value:  # None, or a text the public view emptied (kb.public)
             return ()
         if isinstance(value, str):
             return (("", value),)
@@ -167,13 +167,12 @@ class Site:
         return tuple(r for r in (self.ref(i) for i in ids) if r is not None)
 
     def title_of(self, item_id: str) -> str:
-        """An item's name for lists; restricted evidence is shown by its id only."""
+        """An item's name for lists ('' for restricted evidence, which the public view left without one)."""
         kb = self.kb
         if item_id in kb.hypotheses:
             return self.text(kb.hypotheses[item_id].title)
         if item_id in kb.evidence:
-            e = kb.evidence[item_id]
-            return "" if e.restricted else self.text(e.title)
+            return self.text(kb.evidence[item_id].title)
         if item_id in kb.constructs:
             return self.text(kb.constructs[item_id].label)
         if item_id in kb.contexts:
@@ -305,6 +304,7 @@ class Out:
         self.directory_urls = render.directory_urls
         self.lines: list[str] = []
         self.page_title = ""
+        self.searched = True
 
     def __call__(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -314,11 +314,18 @@ class Out:
         self.page_title = text
         self(f"# {esc(text)}", "")
 
+    def exclude_from_search(self) -> None:
+        """Keep this page out of the site's search index (front matter Material's search reads)."""
+        self.searched = False
+
     def text(self) -> str:
         body = "\n".join(self.lines).rstrip("\n") + "\n"
-        if not self.page_title:
+        meta = [f"title: {json.dumps(inert(self.page_title), ensure_ascii=False)}"] if self.page_title else []
+        if not self.searched:
+            meta += ["search:", "  exclude: true"]
+        if not meta:
             return body
-        return f"---\ntitle: {json.dumps(inert(self.page_title), ensure_ascii=False)}\n---\n\n{body}"
+        return "---\n" + "\n".join(meta) + f"\n---\n\n{body}"
 
     def href(self, ref: Ref) -> str:
         """The URL of a page as served, relative to this one (the page's HTML is not rewritten by MkDocs)."""
