@@ -249,6 +249,18 @@ def test_no_page_of_the_site_shows_restricted_content(kb_root):
     assert "search:" not in pages["evidence/E1.md"].split("\n---\n", 1)[0]
 
 
+def test_the_built_site_and_its_search_index_show_no_restricted_content(kb_root, tmp_path):
+    """The real pipeline (kb.build: pages, downloads, MkDocs, the search index), every file of it."""
+    from kb.build import build
+
+    site = build(kb_root, tmp_path / "site").where
+    assert_no_marker_in_folder(site)
+    docs = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))["docs"]
+    found = {doc["location"].split("#")[0] for doc in docs}
+    assert "evidence/E1/" in found and "evidence/E9/" not in found
+    assert "judge 1" in (site / "evidence/E9/index.html").read_text(encoding="utf-8")
+
+
 def test_the_folder_check_can_fail(tmp_path):
     (tmp_path / "page.html").write_text("<p>SECRET-title_en-7f3a</p>", encoding="utf-8")
     with pytest.raises(AssertionError, match="title_en"):
