@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 from xml.sax.saxutils import escape
 
@@ -308,3 +309,14 @@ def _dag_id(cid: str) -> str:
 def _dot_id(value: object) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
+
+
+def write_graph_download(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path):
+    """The downloads stage's graph: ``kb.graphml`` written into ``folder``; its :class:`~kb.site.kit.Download`."""
+    from kb.site.kit import Download
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "kb.graphml"
+    with open(target, "w", encoding="utf-8", newline="\n") as handle:
+        write_graphml(build_graph(kb, computed), handle)
+    return Download(f"{folder.name}/kb.graphml", "graphml", target)

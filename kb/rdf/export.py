@@ -492,29 +492,12 @@ def serialize_to(path: Path, items: Iterable[ox.Triple | ox.Quad], fmt: str) -> 
 
 # --- SPARQL ---------------------------------------------------------------------------
 
-_STRIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
-)
-_UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", re.IGNORECASE)
-_SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
-
-
-def _code_only(query: str) -> str:
-    """The query without comments, strings and IRIs, for keyword checks."""
-    return _STRIP.sub(" ", query)
-
-
 def guard_query(query: str, allow_service: bool = False) -> None:
-    """Refuse SPARQL Update always, and SERVICE unless allowed."""
-    code = _code_only(query)
-    if _UPDATE.search(code) and not re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", code, re.IGNORECASE):
-        raise QueryError("SPARQL Update is not allowed: kb query only reads (use SELECT, ASK or CONSTRUCT)")
-    if _SERVICE.search(code) and not allow_service:
-        raise QueryError(
-            "the query uses a federated SERVICE clause, which would send requests to another "
-            "address; refused (pass --allow-service if you trust this query)"
-        )
+    """Refuse SPARQL Update always, SERVICE unless allowed, and queries too long or too deep
+    (:func:`kb.rdf.queries.guard_query`, where the rules are)."""
+    from kb.rdf.queries import guard_query as guard
+
+    guard(query, allow_service)
 
 
 #: Triples handed to the store's bulk loader at a time: it buffers what it is given,
@@ -573,17 +556,17 @@ def load_store_from(path: Path) -> ox.Store:
     return store
 
 
-def run_query(store: ox.Store, query: str, allow_service: bool = False):
-    """Run a read-only query: QuerySolutions, QueryBoolean or QueryTriples."""
-    guard_query(query, allow_service)
-    try:
-        return store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
-    except SyntaxError as exc:
-        if _UPDATE.search(_code_only(query)):
-            raise QueryError("SPARQL Update is not allowed: kb query only reads (use SELECT, ASK or CONSTRUCT)") from None
-        raise QueryError(f"the query is not valid SPARQL: {exc}") from None
-    except OSError as exc:
-        raise QueryError(f"the query failed: {exc}") from None
+def run_query(store: ox.Store, query: str, allow_service: bool = False, timeout: float | None = None):
+    """Run a read-only query: QuerySolutions, QueryBoolean or :class:`kb.rdf.queries.Triples`.
+
+    Checked, then answered in a child process stopped after ``timeout``
+    seconds (default :data:`kb.rdf.queries.DEFAULT_TIMEOUT`); see
+    :func:`kb.rdf.queries.run_query`.
+    """
+    from kb.rdf import queries
+
+    return queries.run_query(store, query, allow_service,
+                             queries.DEFAULT_TIMEOUT if timeout is None else timeout, PREFIXES)
 
 
 def term_text(term) -> str:
@@ -605,3 +588,21 @@ def solutions_table(result) -> tuple[list[str], list[list[str]]]:
     variables = [v.value for v in result.variables]
     rows = [[term_text(solution[v]) for v in variables] for solution in result]
     return variables, rows
+
+
+def write_rdf_downloads(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path) -> list:
+    """The downloads stage's RDF: ``kb.ttl`` and ``kb.jsonld`` written into ``folder``; their :class:`Download` entries.
+
+    Turtle is streamed from the triples, so the export is never held whole.
+    JSON-LD is made from that file (the same triples in the same order, so
+    the same bytes as ``kb export``; a third quicker than making the triples
+    again), and the saved questions are answered from it too: re-reading the
+    file is how the pipeline bounds memory. The Turtle download comes first.
+    """
+    from kb.site.kit import Download
+
+    folder.mkdir(parents=True, exist_ok=True)
+    turtle, jsonld = folder / "kb.ttl", folder / "kb.jsonld"
+    serialize_to(turtle, iter_triples(kb, computed), "ttl")
+    serialize_to(jsonld, read_turtle(turtle), "jsonld")
+    return [Download(f"{folder.name}/kb.ttl", "ttl", turtle), Download(f"{folder.name}/kb.jsonld", "jsonld", jsonld)]

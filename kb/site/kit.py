@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from kb.model import Evidence, KnowledgeBase
@@ -29,10 +30,11 @@ from kb.site.fmt import COLOURS, Words, attr, bar, esc, inert, mermaid_label, nu
 
 @dataclass(frozen=True)
 class Download:
-    """A file offered on the downloads page: ``path`` in the site, ``kind`` ttl|jsonld|graphml."""
+    """A file offered on the downloads page: ``path`` in the site, ``kind`` ttl|jsonld|graphml, and where it was written."""
 
     path: str
     kind: str
+    written: Path | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Site:
 
     def __init__(self, kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                  downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
-                 history: Any = None) -> None:
+                 history: Any = None, computed: dict[str, Standing] | None = None) -> None:
         self.kb = kb
         self.words = Words(kb.config.site_language)
         self.build_date = build_date
@@ -105,7 +107,7 @@ class Site:
         self.downloads = tuple(downloads)
         self.queries = tuple(queries)
         self.history = history  # a kb.history.git.GitHistory, or None
-        self.standings = standings(kb)
+        self.standings = computed if computed is not None else standings(kb)
         self.paths: dict[str, str] = {}
         for folder, items in (("hypotheses", kb.hypotheses), ("evidence", kb.evidence),
                               ("constructs", kb.constructs), ("contexts", kb.contexts)):
@@ -191,15 +193,8 @@ class Site:
         return found["ancestors"], found["descendants"]
 
     def within(self, cid: str) -> list[str]:
-        """``cid`` and every context inside it, depth first, in KB order."""
-        out, stack = [], [cid]
-        while stack:
-            here = stack.pop()
-            if here in out:
-                continue
-            out.append(here)
-            stack.extend(reversed(self.children.get(here, [])))
-        return out
+        """``cid`` and every context inside it, depth first, in KB order (the model's hierarchy)."""
+        return [cid, *self.kb.context_descendants(cid)]
 
 
 # --- view objects shared by several pages ---------------------------------------------
