@@ -211,22 +211,19 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
 def _verdict(ws: Workspace) -> tuple[list[Diagnostic], dict[str, int]]:
     """The diagnostics and counts of a check: stored ones if no file and no code changed since."""
     from kb.load.cache import Verdict
-    from kb.load.files import CONFIG_FILE, read_files
+    from kb.load.files import read_config, read_files
 
-    try:
-        config = (ws.root / CONFIG_FILE).read_bytes()
-    except OSError as exc:
-        raise KbError(f"cannot read {CONFIG_FILE}: {exc.strerror}") from exc
-    files = read_files(ws.root)
+    config = read_config(ws.root)
+    files, refused = read_files(ws.root)  # files kb may not read: reported afresh every time
     verdict = Verdict.for_files(ws.root, config, files)
     stored = verdict.get()
     if stored is not None:
-        return stored
+        return sorted(set(stored[0] + refused)), stored[1]
     kb, diags = _checked(ws, files)
     counts = _counts(kb)
     del kb, files
     verdict.put((diags, counts))
-    return diags, counts
+    return sorted(set(diags + refused)), counts
 
 
 def _checked(ws: Workspace, files: Any = None) -> tuple[Any, list[Diagnostic]]:
@@ -282,7 +279,12 @@ def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
     template = hypothesis_template if kind == "hypothesis" else evidence_template
     path = ws.root / folder / f"{item_id}.yaml"
     try:
-        create_file(path, template(item_id, title, dt.date.today(), kb.config.languages[0]))
+        title.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.BadParameter("the title is not valid text (undecodable bytes); nothing was written",
+                                 param_hint="--title") from None
+    try:
+        create_file(path, template(item_id, title, dt.date.today(), kb.config.languages[0]), inside=ws.root)
     except FileExistsError:
         click.echo(f"kb: {path} already exists; nothing was written", err=True)
         sys.exit(EXIT_PROBLEMS)
@@ -301,7 +303,7 @@ def init(directory: Path, title: str, language: str) -> None:
     JSON Schemas for editors. Refuses to touch a directory that already holds
     a kb.yaml; never overwrites a file.
     """
-    from kb.scaffold import create_file, init_files
+    from kb.scaffold import create_kb, init_files
 
     if (directory / "kb.yaml").exists():
         click.echo(f"kb: {directory / 'kb.yaml'} already exists; nothing was written", err=True)
@@ -311,8 +313,7 @@ def init(directory: Path, title: str, language: str) -> None:
     if clashes:
         click.echo(f"kb: would overwrite {', '.join(clashes)}; nothing was written", err=True)
         sys.exit(EXIT_CANNOT_RUN)
-    for rel, text in files.items():
-        create_file(directory / rel, text)
+    create_kb(directory, files)
     click.echo(f"created a knowledge base in {directory} ({len(files)} files); next: cd {directory} && kb new hypothesis")
 
 
@@ -330,7 +331,7 @@ def schema(ws: Workspace, output: Path | None) -> None:
     from kb.scaffold import SCHEMA_DIR, write_schemas
 
     target = output or ws.root / SCHEMA_DIR
-    written = write_schemas(target)
+    written = write_schemas(target, inside=None if output else ws.root)
     click.echo(f"{len(written)} schema file(s) written to {target}" if written else f"schemas in {target} are up to date")
 
 
@@ -551,33 +552,49 @@ def export(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> N
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "ttl", "nt"]), default="table",
               show_default=True, help="Results format (json: SPARQL 1.1 Query Results JSON; ttl/nt for CONSTRUCT).")
 @click.option("--allow-service", is_flag=True, help="Allow federated SERVICE clauses (they contact other addresses).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86_400), metavar="SECONDS",
+              help="Stop the query after this long (default: query_timeout in kb.yaml, else 30).")
 @as_of_option
 @pass_workspace
 @handle_errors
-def query(ws: Workspace, query: str, fmt: str, allow_service: bool, as_of: str | None) -> None:
+def query(ws: Workspace, query: str, fmt: str, allow_service: bool, timeout: float | None, as_of: str | None) -> None:
     """Run a SPARQL SELECT, ASK or CONSTRUCT query over the knowledge base.
 
     QUERY is a query string or the path of a .rq file (such as
     queries/contradicted.rq). The prefixes kbv, cito, dcterms, prov, rdf, rdfs,
     skos, owl and xsd are predeclared. SPARQL Update is refused, and so is a
-    SERVICE clause unless --allow-service is given.
+    SERVICE clause unless --allow-service is given; so are queries longer than
+    100,000 characters or nested more than 64 deep. A query runs in a child
+    process that is stopped at the time limit (exit 2).
     """
-    from kb.rdf.export import load_store_draining, run_query
+    from kb.rdf.export import load_store_draining
+    from kb.rdf.queries import guard_query, run_query
 
     text = _query_text(ws, query)
+    guard_query(text, allow_service)  # refused before the KB is loaded
     kb = ws.load_clean(as_of)
+    limit = timeout if timeout is not None else kb.config.query_timeout
     store = load_store_draining(kb)  # the KB's evidence leaves it before the store fills
     del kb
-    result = run_query(store, text, allow_service)
+    result = run_query(store, text, allow_service, timeout=limit)
     click.echo(format_result(result, fmt), nl=False)
 
 
 def _query_text(ws: Workspace, query: str) -> str:
+    from kb.rdf.queries import MAX_QUERY_CHARS
+
     if query.endswith(".rq") or query.endswith(".sparql"):
         for base in (Path.cwd(), ws.start, ws.root):
             path = base / query
             if path.is_file():
-                return path.read_text(encoding="utf-8")
+                with open(path, "rb") as handle:
+                    raw = handle.read(MAX_QUERY_CHARS * 4 + 1)  # at most 4 bytes a character
+                if len(raw) > MAX_QUERY_CHARS * 4:
+                    raise errors.QueryError(f"{query} is longer than {MAX_QUERY_CHARS:,} characters, the limit")
+                try:
+                    return raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise errors.QueryError(f"{query}: byte 0x{raw[exc.start]:02x} is not valid UTF-8") from None
         raise errors.QueryError(f"no query file {query!r}")
     return query
 
@@ -587,12 +604,13 @@ def format_result(result: Any, fmt: str) -> str:
     import pyoxigraph as ox
 
     from kb.rdf.export import serialize_triples, solutions_table
+    from kb.rdf.queries import Triples
 
     if isinstance(result, ox.QueryBoolean):
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": bool(result)}) + "\n"
         return ("true" if bool(result) else "false") + "\n"
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, (ox.QueryTriples, Triples)):
         items = sorted(result, key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
         return serialize_triples(items, "nt" if fmt == "nt" else "ttl")
     if fmt in ("json", "csv", "tsv"):
@@ -618,13 +636,13 @@ def publish(ws: Workspace, store_url: str, graph_iri: str | None) -> None:
     come from the environment only: KB_STORE_TOKEN (bearer) or KB_STORE_USER
     and KB_STORE_PASSWORD (basic).
     """
-    from kb.rdf.publish import publish_graph
+    from kb.rdf.publish import publish_graph, shown
     from kb.rdf.export import serialize
 
     kb = ws.load_clean()
     graph_iri = graph_iri or kb.config.base_iri
     count = publish_graph(store_url, graph_iri, serialize(kb, "nt"))
-    click.echo(f"published {count} triples to <{graph_iri}> at {store_url}")
+    click.echo(f"published {count} triples to <{graph_iri}> at {shown(store_url)}")
 
 
 # --- history -----------------------------------------------------------------------

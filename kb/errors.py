@@ -37,9 +37,11 @@ CODES: dict[str, str] = {
     "KB104": "YAML syntax error",
     "KB105": "more than one YAML document in a file",
     "KB106": "duplicate key in a mapping",
-    "KB107": "too many aliases (possible alias bomb)",
+    "KB107": "aliases expand too far (possible alias bomb)",
     "KB108": "YAML tag not allowed",
     "KB109": "wrong shape at the top of a file",
+    "KB110": "not a regular file inside the knowledge base",
+    "KB111": "file or text too large, or nested too deep",
     # one item against the model
     "KB201": "unknown field",
     "KB202": "missing required field",

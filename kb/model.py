@@ -437,6 +437,10 @@ class Config(Strict):
     )
     milestones: list[Milestone] = Field(default_factory=list, description="Named dates.")
     scoring: Scoring = Field(default_factory=Scoring, description="Confidence model weights.")
+    query_timeout: StrictFloat = Field(
+        default=30.0, gt=0, le=86_400, allow_inf_nan=False,
+        description="Seconds a SPARQL query may run (kb query, the saved questions of kb build) before it is stopped.",
+    )
 
 
 def text_in(text: str | dict[str, str] | None, languages: list[str] | tuple[str, ...] = ()) -> str:

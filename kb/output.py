@@ -2,7 +2,9 @@
 
 ``write_atomic`` writes to a temporary file beside the target and renames
 it into place, so a reader (or a crash) never sees a partial file, and a
-failed run leaves the previous output as it was.
+failed run leaves the previous output as it was. It never writes through a
+symlink: a target that is a symlink is refused (a hostile repository could
+otherwise point ``site/questions.ttl`` or ``-o`` at any file the user owns).
 """
 
 from __future__ import annotations
@@ -11,11 +13,21 @@ import os
 import tempfile
 from pathlib import Path
 
+from kb.errors import KbError
+
+
+def refuse_symlink(path: Path) -> None:
+    """KbError when ``path`` is a symlink (kb never writes through one)."""
+    if path.is_symlink():
+        raise KbError(f"{path} is a symlink; kb does not write through symlinks (remove it, or choose another path)")
+
 
 def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` to ``path`` whole, through a temporary file beside it; never through a symlink."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_symlink(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

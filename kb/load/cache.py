@@ -11,6 +11,12 @@ The cache lives outside the knowledge base (``$KB_CACHE_DIR``, else
 so ``kb check`` never writes into the repository. ``KB_NO_CACHE=1`` turns it
 off. A cache file that cannot be read is ignored and rebuilt.
 
+The cache holds data, never code: it is JSON, each item the JSON of its
+pydantic model, validated again by the model when it is used (a planted or
+damaged file can at worst be ignored; loading it runs nothing). It used to be
+a pickle, which runs whatever a planted file asks at the next ``kb check``;
+old ``.pickle`` files are never opened.
+
 Beside it, :class:`Verdict` keeps the outcome of the last ``kb check``
 (diagnostics and counts) under one key made of every file's path and bytes
 and the whole of kb's code: when nothing changed, ``kb check`` only reads
@@ -19,14 +25,16 @@ and hashes the files and prints the stored outcome.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import os
-import pickle
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
 from kb import __version__
+from kb.errors import Diagnostic
 
 _CODE = ("model.py", "load/yamlread.py", "load/loader.py", "errors.py", "load/cache.py")  # relative to kb/
 
@@ -57,34 +65,82 @@ def _cache_path(root: Path, enabled: bool | None, scope: str) -> Path | None:
     if not enabled:
         return None
     name = hashlib.blake2b(str(root.resolve()).encode(), digest_size=12).hexdigest()
-    return cache_dir() / f"{name}{'-' + scope if scope else ''}.pickle"
+    return cache_dir() / f"{name}{'-' + scope if scope else ''}.json"
 
 
-def _write_atomically(path: Path, value: Any) -> None:
-    """Pickle ``value`` to ``path`` through a temporary file; never fail the run."""
+def _write_atomically(path: Path, head: dict[str, Any], entries: Iterable[tuple[str, Any]] = ()) -> None:
+    """Write ``head`` plus an ``entries`` mapping as JSON through a temporary file; never fail the run.
+
+    Each entry is encoded on its own (the C encoder, one call per entry), so the
+    whole file is never one string in memory.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            pickler = pickle.Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL)
-            # no memo: the entries hold no cycles, and at 100,000 files the
-            # memo of every object pickled would cost hundreds of megabytes
-            pickler.fast = True
-            pickler.dump(value)
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(head)[:-1] + ', "entries": {')
+            for n, (key, value) in enumerate(entries):
+                handle.write(("," if n else "") + json.dumps(key) + ":" + json.dumps(value, separators=(",", ":")))
+            handle.write("}}")
         os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only home or a full disk only costs speed
+    except (OSError, TypeError, ValueError):
+        try:
+            tmp.unlink()  # type: ignore[possibly-undefined]
+        except (OSError, NameError):
+            pass  # a read-only home or a full disk only costs speed
 
 
 def _read(path: Path | None) -> Any:
-    """A pickled cache file, or None when it is missing or cannot be read."""
+    """A cache file's JSON, or None when it is missing or cannot be read. JSON runs no code."""
     if path is None:
         return None
     try:
         with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, KeyError,
-            ImportError, TypeError, ValueError, IndexError):
+            return json.loads(handle.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _diag_data(d: Diagnostic) -> dict[str, Any]:
+    return dataclasses.asdict(d)
+
+
+def _diags_from(data: Any) -> list[Diagnostic]:
+    return [Diagnostic(**d) for d in data]
+
+
+def _encode(parsed: Any) -> list[Any]:
+    """One parsed file (kb.load.loader.Parsed or ParsedFully) as JSON data."""
+    items, diags, *rest = parsed
+    out = [[[attr, item.model_dump_json(by_alias=True), list(at), fields] for attr, item, at, fields in items],
+           [_diag_data(d) for d in diags]]
+    if rest:  # the ids of what the file holds but could not be loaded
+        out.append([[item_id, b.kind, list(b.at), b.certain] for item_id, b in rest[0]])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _models() -> dict[str, Any]:
+    from kb.model import Construct, Context, Evidence, Hypothesis, Source
+
+    return {"hypotheses": Hypothesis, "evidence": Evidence, "constructs": Construct,
+            "contexts": Context, "sources": Source}
+
+
+def _decode(data: Any) -> Any:
+    """JSON data back into a parsed file, each item validated by its model; None if it does not fit."""
+    from kb.model import Broken, Located
+
+    try:
+        items, diags, *rest = data
+        models = _models()
+        out = ([(attr, models[attr].model_validate_json(text), Located(*at),
+                 {name: (place[0], place[1]) for name, place in fields.items()})
+                for attr, text, at, fields in items], _diags_from(diags))
+        if rest:
+            out += ([(item_id, Broken(kind, Located(*at), bool(certain))) for item_id, kind, at, certain in rest[0]],)
+        return out
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):  # pydantic's ValidationError is a ValueError
         return None
 
 
@@ -105,37 +161,43 @@ class Cache:
         self._new: dict[bytes, Any] = {}
         self._dirty = False
         stored = _read(path)
-        if isinstance(stored, dict) and stored.get("code") == _code_fingerprint():
-            self._old = stored.get("entries") or {}
+        if isinstance(stored, dict) and stored.get("code") == _code_fingerprint().hex():
+            entries = stored.get("entries")
+            self._old = entries if isinstance(entries, dict) else {}
 
     @classmethod
     def for_root(cls, root: Path, enabled: bool | None = None, scope: str = "") -> "Cache":
         return cls(_cache_path(root, enabled, scope))
 
-    def key(self, folder: str, rel: str, raw: bytes) -> bytes:
+    def key(self, folder: str, rel: str, raw: bytes) -> str:
         h = hashlib.blake2b(_code_fingerprint(), digest_size=20)
         h.update(f"{folder}\0{rel}\0".encode())
         h.update(raw)
-        return h.digest()
+        return h.hexdigest()
 
-    def get(self, key: bytes) -> Any:
+    def get(self, key: str) -> Any:
+        """The parsed file stored under ``key``, validated again; None if absent or unusable."""
         if self.path is None:
             return None
-        hit = self._old.get(key)
+        stored = self._old.get(key)
+        hit = _decode(stored) if stored is not None else None
         if hit is not None:
-            self._new[key] = hit
+            self._new[key] = stored
         return hit
 
-    def put(self, key: bytes, value: Any) -> None:
+    def put(self, key: str, value: Any) -> None:
         if self.path is not None:
-            self._new[key] = value
+            try:
+                self._new[key] = _encode(value)
+            except (TypeError, ValueError):
+                return  # what cannot be stored is parsed again next time
             self._dirty = True
 
     def save(self) -> None:
         """Keep the entries of this run only; write atomically, never fail the run."""
         if self.path is None or (not self._dirty and len(self._new) == len(self._old)):
             return
-        _write_atomically(self.path, {"code": _code_fingerprint(), "entries": self._new})
+        _write_atomically(self.path, {"code": _code_fingerprint().hex()}, self._new.items())
 
 
 class Verdict:
@@ -157,12 +219,22 @@ class Verdict:
             h.update(len(name).to_bytes(8, "little") + name + len(raw).to_bytes(8, "little") + raw)
         return cls(_cache_path(root, enabled, "verdict"), h.digest())
 
-    def get(self) -> Any:
+    def get(self) -> tuple[list[Diagnostic], dict[str, int]] | None:
+        """The stored (diagnostics, counts), or None when there is none for this key or it is unusable."""
         stored = _read(self.path)
-        if isinstance(stored, dict) and stored.get("key") == self.key:
-            return stored.get("value")
-        return None
+        if not isinstance(stored, dict) or stored.get("key") != self.key.hex():
+            return None
+        try:
+            value = stored["entries"]
+            counts = value["counts"]
+            if not all(isinstance(k, str) and isinstance(n, int) for k, n in counts.items()):
+                return None
+            return _diags_from(value["diagnostics"]), counts
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
 
-    def put(self, value: Any) -> None:
+    def put(self, value: tuple[list[Diagnostic], dict[str, int]]) -> None:
         if self.path is not None:
-            _write_atomically(self.path, {"key": self.key, "value": value})
+            diags, counts = value
+            _write_atomically(self.path, {"key": self.key.hex()},
+                              [("diagnostics", [_diag_data(d) for d in diags]), ("counts", counts)])

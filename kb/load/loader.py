@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from kb.gcpolicy import gc_paused, settled
 from kb.errors import ConfigError, Diagnostic, did_you_mean
-from kb.load.files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, kb_files  # noqa: F401 (find_root: kb.load.loader is where callers look)
+from kb.load.files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, iter_files, kb_files, read_config  # noqa: F401 (find_root: kb.load.loader is where callers look)
 from kb.model import (
     Config,
     Evidence,
@@ -53,7 +53,7 @@ _TRACKED = frozenset(
 
 def load_config(root: Path) -> Config:
     """Read and validate kb.yaml; raises ConfigError with diagnostics."""
-    raw = (root / CONFIG_FILE).read_bytes()
+    raw = read_config(root)
     data, marks, diags = read_yaml(raw, CONFIG_FILE)
     if not diags:
         config, diags = validate(Config, data, marks, CONFIG_FILE)
@@ -75,12 +75,8 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None,
     root = Path(root)
     kb = KnowledgeBase(root=str(root), config=load_config(root))
 
-    def read_one_by_one() -> Iterator[FileBytes]:
-        for folder, rel in kb_files(root):
-            with open(os.path.join(root, rel), "rb") as handle:
-                yield folder, rel, handle.read()
-
-    diags = add_files(kb, read_one_by_one() if files is None else files, use_cache)
+    refused: list[Diagnostic] = []  # files kb may not read (kb.load.files), when it reads them here
+    diags = add_files(kb, iter_files(root, refused) if files is None else files, use_cache) + refused
     settled()
     return kb, diags
 

@@ -27,6 +27,12 @@ except AttributeError:  # PyYAML built without libyaml
     _Loader = yaml.SafeLoader  # type: ignore[misc]
 
 MAX_ALIASES = 100
+#: Values that aliases may expand to in one file, in all: the count of aliases alone let
+#: 99 aliases of one long list through (a 200 KB file took 2.3 GB).
+MAX_ALIAS_VALUES = 10_000
+#: Longest text (characters) of one value, and deepest nesting of lists and mappings.
+MAX_TEXT = 100_000
+MAX_DEPTH = 64
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -113,6 +119,10 @@ def read_yaml(raw: bytes, relpath: str) -> tuple[Any, Marks, list[Diagnostic]]:
     ):
         return None, {}, [diag("KB103", "the file is empty")]
 
+    deep = _too_deep(text)
+    if deep is not None:
+        return None, {}, [diag("KB111", f"values are nested more than {MAX_DEPTH} deep", deep.line + 1,
+                               deep.column + 1, hint="flatten the structure: kb files need a few levels only")]
     try:
         loader = _Loader11(text)
         try:
@@ -147,7 +157,7 @@ def read_yaml(raw: bytes, relpath: str) -> tuple[Any, Marks, list[Diagnostic]]:
 
     marks: Marks = {}
     seen: set[int] = set()
-    expansions = [0]
+    expansions = [0, 0]  # alias expansions, values they expand to
     try:
         data = _to_data(root, (), marks, seen, expansions)
     except _Problem as p:
@@ -191,9 +201,57 @@ def _syntax_diag(exc: yaml.MarkedYAMLError, relpath: str, text: str) -> Diagnost
     )
 
 
+#: Below this bound on nesting, PyYAML's composer (which recurses in C, and overflows the
+#: stack past about 20,000 levels) is safe, and our own depth check comes after it.
+_SAFE_TO_COMPOSE = 5_000
+
+
+def _too_deep(text: str) -> Any:
+    """The mark where nesting passes MAX_DEPTH, for text that could overflow the composer; else None.
+
+    Nesting needs a bracket or, in block style, a longer line (indentation or
+    '- ' per level), so brackets plus the longest line bound it; only text past
+    that cheap bound is walked event by event (the parser keeps its own stack).
+    """
+    if text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0) < _SAFE_TO_COMPOSE:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader11):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the composer reports the syntax error at its place
+    return None
+
+
+def _expanded_size(node: yaml.Node, budget: int) -> int:
+    """How many values ``node`` expands to, counted up to just past ``budget`` (recursive aliases too)."""
+    count, stack = 0, [node]
+    while stack and count <= budget:
+        here = stack.pop()
+        count += 1
+        if isinstance(here, yaml.SequenceNode):
+            stack.extend(here.value)
+        elif isinstance(here, yaml.MappingNode):
+            for pair in here.value:
+                stack.extend(pair)
+    return count
+
+
 def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansions: list[int]) -> Any:
+    if len(path) > MAX_DEPTH:
+        raise _Problem("KB111", f"values are nested more than {MAX_DEPTH} deep", node, dotted(path[:1]),
+                       hint="flatten the structure: kb files need a few levels only")
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.ScalarNode):
+        if len(node.value) > MAX_TEXT:
+            raise _Problem("KB111", f"this text is {len(node.value):,} characters long; the limit is {MAX_TEXT:,}",
+                           node, dotted(path), hint="shorten it, or keep the long text in a linked document")
         if node.tag not in _SCALAR_TAGS:
             raise _Problem(
                 "KB108",
@@ -215,6 +273,16 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
             raise _Problem(
                 "KB107",
                 f"more than {MAX_ALIASES} alias expansions",
+                node,
+                dotted(path),
+                hint="write the values out instead of using anchors (&) and aliases (*)",
+            )
+        # bound what the aliases produce, before producing it (nested aliases count again: errs towards refusing)
+        expansions[1] += _expanded_size(node, MAX_ALIAS_VALUES - expansions[1])
+        if expansions[1] > MAX_ALIAS_VALUES:
+            raise _Problem(
+                "KB107",
+                f"aliases expand to more than {MAX_ALIAS_VALUES:,} values",
                 node,
                 dotted(path),
                 hint="write the values out instead of using anchors (&) and aliases (*)",

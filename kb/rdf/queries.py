@@ -1,0 +1,290 @@
+"""SPARQL queries that a stranger may have written: read, checked and run within limits.
+
+A saved query comes from a pull request as easily as a YAML file does, and
+the build machine answers it. This module is where a query's text meets the
+engine, and it keeps three promises:
+
+* **No request to another address.** A federated ``SERVICE`` clause is
+  refused (unless the caller allows it) when the query's *tokens* hold the
+  keyword: the text is first unescaped as the engine unescapes it (``\\u0053``
+  is an ``S`` to SPARQL), then strings, IRIs and comments are skipped by the
+  grammar's own rules, and any remaining word ``service`` in any position and
+  any case counts as federated (a variable ``?service`` does not).
+  pyoxigraph has no public algebra to inspect, and deciding on tokens errs
+  only towards refusing.
+* **No crash, no endless work.** Text past :data:`MAX_QUERY_CHARS` or
+  brackets nested past :data:`MAX_NESTING` are refused before the engine
+  sees them (its parser recurses, and deep nesting overflows its stack), and
+  every query is parsed and answered in a forked child process that is
+  killed at the time limit: a query that still crashes the engine or runs
+  too long costs only that child. The answer comes back as SPARQL JSON (or
+  N-Triples), parsed again by pyoxigraph.
+* **Saved queries come from the KB only.** :func:`read_saved_queries` reads
+  ``queries/*.rq`` as :mod:`kb.load.files` reads YAML: regular files inside
+  the root, never a FIFO or a symlink that leaves it, with a size limit.
+
+``python -m kb.rdf.queries FILE.rq`` checks one query text (exit 0 when it
+would be run, 2 with the reason when not); the fuzz tests use it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kb.errors import Diagnostic, QueryError
+
+#: Queries longer than this (in characters) are refused: no reviewer's question is.
+MAX_QUERY_CHARS = 100_000
+#: Deepest nesting of {}, () and [] allowed; pyoxigraph's parser overflows its stack
+#: in the low thousands.
+MAX_NESTING = 64
+#: Seconds a query may run when neither kb.yaml (query_timeout) nor --timeout says otherwise.
+DEFAULT_TIMEOUT = 30.0
+#: The folder of saved questions, relative to the KB root.
+QUERY_DIR = "queries"
+QUERY_SUFFIX = ".rq"
+
+_UPDATE_MESSAGE = "SPARQL Update is not allowed: kb query only reads (use SELECT, ASK or CONSTRUCT)"
+_SERVICE_MESSAGE = (
+    "the query uses a federated SERVICE clause, which would send requests to another "
+    "address; refused (pass --allow-service if you trust this query)"
+)
+
+# --- reading the query's tokens --------------------------------------------------------
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# The grammar's own terminals (SPARQL 1.1, section 19.8): what is inside them is not code.
+_SKIP = re.compile(
+    r"""'''(?:(?:'|'')?(?:[^'\\]|\\[tbnrf\\"']))*'''"""
+    r'''|"""(?:(?:"|"")?(?:[^"\\]|\\[tbnrf\\"']))*"""'''
+    r"""|'(?:[^'\\\n\r]|\\[tbnrf\\"'])*'"""
+    r'''|"(?:[^"\\\n\r]|\\[tbnrf\\"'])*"'''
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n\r]*"
+)
+_SERVICE_WORD = re.compile(r"(?<![?$\w])service(?!\w)", re.IGNORECASE)
+_UPDATE_WORD = re.compile(r"(?<![?$\w:])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)(?![\w:])", re.IGNORECASE)
+_READ_WORD = re.compile(r"(?<![?$\w:])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
+_OPEN, _CLOSE = "{([", "})]"
+
+
+def unescape_codepoints(text: str) -> str:
+    """``\\uXXXX`` and ``\\UXXXXXXXX`` replaced by their characters, everywhere, as SPARQL does
+    before it parses (section 19.2): ``\\u0053ERVICE`` is the keyword SERVICE."""
+    def one(m: re.Match) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
+
+    return _CODEPOINT.sub(one, text)
+
+
+def code_parts(text: str) -> list[str]:
+    """The stretches of an (unescaped) query that are code: strings, IRIs and comments left out.
+
+    A quote or ``<`` that starts no complete terminal stays in the code, so a
+    malformed string can never hide what follows it.
+    """
+    parts, at = [], 0
+    for m in _SKIP.finditer(text):
+        parts.append(text[at:m.start()])
+        at = m.end()
+    parts.append(text[at:])
+    return parts
+
+
+def _nesting(parts: list[str]) -> int:
+    deepest = depth = 0
+    for part in parts:
+        for ch in part:
+            if ch in _OPEN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch in _CLOSE:
+                depth = max(depth - 1, 0)
+    return deepest
+
+
+def guard_query(text: str, allow_service: bool = False) -> None:
+    """Refuse what must not reach the engine: too long, too deep, an update, SERVICE unless allowed."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
+    if "\x00" in text:
+        raise QueryError("the query holds a NUL character; a SPARQL query is text")
+    parts = code_parts(unescape_codepoints(text))
+    depth = _nesting(parts)
+    if depth > MAX_NESTING:
+        raise QueryError(f"the query nests brackets {depth} deep; the limit is {MAX_NESTING}")
+    code = " ".join(parts)
+    if _UPDATE_WORD.search(code) and not _READ_WORD.search(code):
+        raise QueryError(_UPDATE_MESSAGE)
+    if not allow_service and _SERVICE_WORD.search(code):
+        raise QueryError(_SERVICE_MESSAGE)
+
+
+# --- running one query in a child that can be stopped ----------------------------------
+
+
+class Triples(list):
+    """The triples a CONSTRUCT or DESCRIBE query made (pyoxigraph Triples), in the engine's order."""
+
+
+def run_query(store: Any, text: str, allow_service: bool = False, timeout: float | None = DEFAULT_TIMEOUT,
+              prefixes: dict[str, str] | None = None) -> Any:
+    """Check ``text`` and answer it on ``store`` within ``timeout`` seconds.
+
+    Returns pyoxigraph's QuerySolutions or QueryBoolean, or :class:`Triples`;
+    raises QueryError when the query is refused, invalid, too slow or crashes
+    the engine. The store is shared with the child by fork (copy-on-write),
+    so nothing is copied in; only the answer travels back. Where the system
+    cannot fork, the query runs in this process without a time limit.
+    """
+    import pyoxigraph as ox
+
+    if prefixes is None:
+        from kb.rdf.export import PREFIXES as prefixes
+    guard_query(text, allow_service)
+    if not hasattr(os, "fork") or timeout is None:
+        return _decode(*_answer(store, text, prefixes), ox)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, write, and leave without running anything of the parent's
+        status = 1
+        try:
+            os.close(read_end)
+            kind, body = _answer(store, text, prefixes)
+            _write_all(write_end, kind + body)
+            status = 0
+        except QueryError as exc:
+            _write_all(write_end, b"E" + str(exc).encode("utf-8", "replace"))
+        except BaseException as exc:  # anything else is reported, never raised into the parent's code
+            _write_all(write_end, b"E" + f"the query failed: {exc}".encode("utf-8", "replace"))
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        data, finished = _read_until(read_end, pid, time.monotonic() + timeout)
+    finally:
+        os.close(read_end)
+    if not finished:
+        raise QueryError(f"the query did not finish within {timeout:g} s and was stopped"
+                         " (set query_timeout in kb.yaml or pass --timeout to allow longer)")
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        raise QueryError(f"the query crashed the SPARQL engine (signal {os.WTERMSIG(status)}); "
+                         "simplify it (fewer nested or chained expressions)")
+    if not data:
+        raise QueryError("the query failed without an answer")
+    kind, body = data[:1], data[1:]
+    if kind == b"E":
+        raise QueryError(body.decode("utf-8", "replace"))
+    return _decode(kind, body, ox)
+
+
+def _answer(store: Any, text: str, prefixes: dict[str, str]) -> tuple[bytes, bytes]:
+    """(kind, bytes) of the answer: b'S' SPARQL JSON of solutions or a boolean, b'T' N-Triples."""
+    import pyoxigraph as ox
+
+    try:
+        result = store.query(text, prefixes=prefixes, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        if _UPDATE_WORD.search(" ".join(code_parts(unescape_codepoints(text)))):
+            raise QueryError(_UPDATE_MESSAGE) from None
+        raise QueryError(f"the query is not valid SPARQL: {exc}") from None
+    except OSError as exc:
+        raise QueryError(f"the query failed: {exc}") from None
+    try:
+        if isinstance(result, ox.QueryTriples):
+            return b"T", result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+        return b"S", result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+    except (OSError, ValueError) as exc:
+        raise QueryError(f"the query failed: {exc}") from None
+
+
+def _decode(kind: bytes, body: bytes, ox: Any) -> Any:
+    if kind == b"T":
+        return Triples(ox.Triple(q.subject, q.predicate, q.object)
+                       for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_until(fd: int, pid: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything the child writes, or (partial, False) after killing it at ``deadline``."""
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return b"", False
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+# --- saved queries ---------------------------------------------------------------------
+
+
+def read_saved_queries(root: Path) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
+    """The saved questions ``queries/*.rq`` as (name, text), sorted by name, and why any was refused.
+
+    Each is read as :func:`kb.load.files.read_inside` reads any input: a
+    regular file inside the root (a symlink only if it stays inside and
+    outside dot-folders), never blocking on a FIFO, at most
+    :data:`kb.load.files.MAX_FILE_BYTES`; a file that is not UTF-8 is refused
+    too. A refused file is reported and its content is never returned, so a
+    page can never publish it. Whether a query may run is :func:`run_query`'s
+    decision, made when it runs.
+    """
+    from kb.load.files import Refused, list_folder, read_inside
+
+    out: list[tuple[str, str]] = []
+    problems: list[Diagnostic] = []
+    names = list_folder(root, QUERY_DIR, problems)
+    for name in names:
+        if not name.endswith(QUERY_SUFFIX) or name.startswith("."):
+            continue
+        rel = f"{QUERY_DIR}/{name}"
+        try:
+            raw = read_inside(root, rel)
+            text = raw.decode("utf-8")
+        except Refused as exc:
+            problems.append(exc.diagnostic)
+            continue
+        except UnicodeDecodeError as exc:
+            problems.append(Diagnostic(rel, 1, 1, "KB101", f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                                       hint="save the query as UTF-8"))
+            continue
+        out.append((name[: -len(QUERY_SUFFIX)], text))
+    return out, problems
+
+
+def main(argv: list[str]) -> int:
+    """``python -m kb.rdf.queries FILE``: would kb run this query? 0 yes, 2 no (with the reason)."""
+    if len(argv) != 1:
+        print("usage: python -m kb.rdf.queries FILE.rq", file=sys.stderr)
+        return 2
+    try:
+        guard_query(Path(argv[0]).read_text(encoding="utf-8"))
+    except (QueryError, OSError, UnicodeDecodeError) as exc:
+        print(f"kb: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
