@@ -2,17 +2,27 @@
 
 Every function here creates files and never overwrites one: files are opened
 in exclusive mode, so a file that appears between the check and the write is
-still safe.
+still safe. None writes through a symlink (a folder of the KB that is a link
+to elsewhere is refused), and none leaves half a result: a text that cannot
+be written leaves no empty file, and ``kb init`` makes the KB in a work
+folder beside the target and renames it into place (into an existing folder,
+it removes what it made if any file fails).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from kb.errors import KbError
 from kb.model import Config, Evidence, Hypothesis, Registry
+from kb.output import refuse_symlink, write_atomic
 
 SCHEMA_DIR = "schema"
 SCHEMAS = {
@@ -34,18 +44,35 @@ def schema_texts() -> dict[str, str]:
     return out
 
 
-def write_schemas(directory: Path) -> list[Path]:
-    """Write (or refresh) the JSON Schema files; these are generated, never hand-written."""
+def write_schemas(directory: Path, inside: Path | None = None) -> list[Path]:
+    """Write (or refresh) the JSON Schema files; these are generated, never hand-written.
+
+    ``inside`` is the KB root when ``directory`` is in it: no folder between
+    the two may be a symlink. A schema file that is a symlink is refused.
+    """
+    refuse_links_between(inside or directory.parent, directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in schema_texts().items():
         path = directory / name
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+        refuse_symlink(path)
+        if not path.is_file() or path.read_bytes() != text.encode("utf-8"):
+            write_atomic(path, text)
             written.append(path)
     return written
+
+
+def refuse_links_between(base: Path, target: Path) -> None:
+    """KbError if ``target`` or any folder between ``base`` and it is a symlink."""
+    try:
+        rel = target.relative_to(base)
+    except ValueError:
+        rel = Path(target.name)
+        base = target.parent
+    here = base
+    for part in rel.parts:
+        here = here / part
+        refuse_symlink(here)
 
 
 def next_id(prefix: str, taken: set[str]) -> str:
@@ -97,11 +124,67 @@ links: []
 """
 
 
-def create_file(path: Path, text: str) -> None:
-    """Create ``path`` with ``text``; FileExistsError if anything is there."""
+def create_file(path: Path, text: str, inside: Path | None = None) -> None:
+    """Create ``path`` with ``text``; FileExistsError if anything is there (a symlink too).
+
+    The text is encoded before the file is opened, so a text that cannot be
+    written (an undecodable title) leaves no file; ``inside`` is the KB root,
+    and no folder between it and ``path`` may be a symlink.
+    """
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise KbError(f"the text for {path.name} is not valid Unicode ({exc.reason}); nothing was written") from None
+    if inside is not None:
+        refuse_links_between(inside, path.parent)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as handle:
-        handle.write(text)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def create_kb(directory: Path, files: dict[str, str]) -> None:
+    """Write a new KB's ``files`` into ``directory``, whole or not at all.
+
+    A new directory is made as a work folder beside it and renamed into
+    place; into an existing one each file is created exclusively, and what
+    was made is removed again if one fails. No folder on the way may be a
+    symlink.
+    """
+    if not directory.exists() and not directory.is_symlink():
+        parent = directory.absolute().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".kb-init", dir=parent))
+        try:
+            for rel, text in files.items():
+                create_file(work / rel, text)
+            os.rename(work, directory)  # fails if the directory appeared meanwhile: nothing is mixed
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        return
+    made: list[Path] = []
+    try:
+        for rel, text in files.items():
+            path = directory / rel
+            refuse_links_between(directory, path)
+            missing = [p for p in reversed(path.parents) if p.is_relative_to(directory) and not p.exists()]
+            for folder in missing:
+                folder.mkdir()
+                made.append(folder)
+            create_file(path, text)
+            made.append(path)
+    except BaseException:
+        for path in reversed(made):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        raise
 
 
 def init_files(title: str, language: str) -> dict[str, str]:
