@@ -123,8 +123,36 @@ def as_of_option(func: Callable) -> Callable:
     return click.option(
         "--as-of",
         metavar="DATE|MILESTONE",
+        callback=_as_of_value,
         help="Show the framework as it stood on a date (YYYY-MM-DD) or at a milestone.",
     )(func)
+
+
+def _as_of_value(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A real date (YYYY-MM-DD) or a milestone of kb.yaml; anything else is a usage error (exit 2)."""
+    if value is None:
+        return None
+    from kb.model import parse_day
+
+    milestones: list[str] | None = None
+    ws = ctx.find_object(Workspace)
+    try:
+        from kb.load.loader import load_config
+
+        milestones = [m.id for m in load_config(ws.root).milestones] if ws else None
+    except (KbError, OSError):
+        pass  # the command itself reports a missing KB or an unusable kb.yaml
+    if milestones is not None and value in milestones:
+        return value
+    try:
+        parse_day(value)
+        return value
+    except ValueError as exc:
+        if value[:1].isdigit() or milestones is None:
+            raise click.BadParameter(str(exc)) from None
+    hint = errors.did_you_mean(value, milestones)
+    raise click.BadParameter(f"{value!r} is neither a date (YYYY-MM-DD) nor a milestone"
+                             + (f"; {hint}" if hint else f" (milestones: {', '.join(milestones) or 'none'})"))
 
 
 def format_option(*choices: str, default: str = "text") -> Callable:
@@ -191,14 +219,19 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
     problems = errors.errors_in(diags)
     warnings = [d for d in diags if d.severity == "warning"]
     if fmt == "json":
-        click.echo(json.dumps({"ok": not problems, "counts": counts,
+        click.echo(json.dumps({"ok": not problems and not (strict and warnings), "counts": counts,
                                "diagnostics": [d.as_dict() for d in diags]},
                               indent=2, ensure_ascii=False))
     else:
         for d in diags:
             click.echo(d.format_github() if fmt == "github" else d.format(), err=fmt == "text")
-        verdict = "ok" if not problems else f"{len(problems)} error(s)"
+        follow_ons = sum(d.follow_on for d in problems)
+        verdict = "ok" if not problems else f"{len(problems) - follow_ons} error(s)" + (
+            f" and {follow_ons} follow-on(s)" if follow_ons else "")
         extra = f", {len(warnings)} warning(s)" if warnings else ""
+        if strict and warnings and not problems:
+            # the warnings are printed above: say that they are what fails the check
+            verdict, extra = f"{len(warnings)} warning(s), which fail --strict", ""
         click.echo(
             f"{verdict}{extra}: {counts['hypotheses']} hypotheses, {counts['evidence']} evidence items, "
             f"{counts['links']} links, {counts['constructs']} constructs, {counts['contexts']} contexts, "
@@ -406,8 +439,10 @@ def status(ws: Workspace, as_of: str | None, context: str | None, fmt: str) -> N
         h = kb.hypotheses[hid]
         rows.append({
             "id": hid, "title": kb.text(h.title), "declared": h.status, "suggested": st.suggested,
-            "belief": round(st.belief, 4), "disbelief": round(st.disbelief, 4),
-            "uncertainty": round(st.uncertainty, 4), "probability": round(st.probability, 4),
+            # full precision: JSON and CSV are read by programs, and the opinion sums to 1 only unrounded
+            # (the text table rounds in _cell)
+            "belief": st.belief, "disbelief": st.disbelief,
+            "uncertainty": st.uncertainty, "probability": st.probability,
             "supports": st.count("supports"), "contradicts": st.count("contradicts"),
             "qualifies": st.count("qualifies"),
             "latest": st.latest.isoformat() if st.latest else None, "as_of": read,
@@ -418,11 +453,11 @@ def status(ws: Workspace, as_of: str | None, context: str | None, fmt: str) -> N
 
 
 def _known_context(kb: Any, context: str | None) -> None:
+    """An unknown --context is a usage error (exit 2), like any bad option value."""
     if context is not None and context not in kb.contexts:
-        from kb.errors import UnknownItem
-
-        raise UnknownItem(f"no context {context!r}; " + (errors.did_you_mean(context, kb.contexts) or
-                                                        f"contexts: {', '.join(kb.contexts)}"))
+        raise click.BadParameter(f"no context {context!r}; " + (errors.did_you_mean(context, kb.contexts) or
+                                                               f"contexts: {', '.join(kb.contexts)}"),
+                                 param_hint="'--context'")
 
 
 @main.command()
@@ -444,12 +479,38 @@ def show(ws: Workspace, item_id: str, explain: bool, as_of: str | None, context:
 
     kb = ws.load_clean(as_of, note=fmt != "json")
     _known_context(kb, context)
-    data, lines = describe(kb, item_id, explain=explain, context=context)
+    try:
+        data, lines = describe(kb, item_id, explain=explain, context=context)
+    except errors.UnknownItem as exc:
+        why = _why_missing(ws, item_id, ws.as_of.date if ws.as_of else None)
+        raise (errors.UnknownItem(why) if why else exc) from None
     if fmt == "json":
         data = {**data, "as_of": ws.as_of.as_dict() if ws.as_of else None}
         click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
         click.echo("\n".join(lines))
+
+
+def _why_missing(ws: Workspace, item_id: str, day: dt.date | None) -> str:
+    """Why ``kb show`` finds no ``item_id``, when a 'did you mean' would mislead: '' if it never was."""
+    if day is not None:
+        today = ws.load_clean(note=False)
+        h, e = today.hypotheses.get(item_id), today.evidence.get(item_id)
+        if h is not None and h.proposed > day:
+            return f"{item_id} was proposed on {h.proposed}, after the as-of date {day}; try a later --as-of"
+        if e is not None and e.date > day:
+            return f"{item_id} is dated {e.date}, after the as-of date {day}; try a later --as-of"
+    try:
+        from kb.history.git import history
+
+        commits = history(ws.root, item_id, 1)
+    except (KbError, OSError):
+        return ""  # no git, or no history to read: the plain message stands
+    if not commits:
+        return ""
+    last = commits[0]
+    return (f"no item {item_id!r} now: it was withdrawn (its file is gone; last changed in "
+            f"{last.sha[:10]} on {last.date}); see 'kb history {item_id}'")
 
 
 @main.command()

@@ -22,6 +22,7 @@ exit codes (0 fine, 1 problems found, 2 could not run) in one place.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
@@ -49,6 +50,7 @@ CODES: dict[str, str] = {
     "KB204": "value not allowed",
     "KB205": "not a valid date",
     "KB206": "invalid id",
+    "KB207": "not a valid IRI, URL or language tag",
     # across files
     "KB301": "duplicate id",
     "KB302": "unknown reference",
@@ -56,6 +58,7 @@ CODES: dict[str, str] = {
     "KB304": "revision dated before the hypothesis was proposed",
     "KB305": "the same judgement recorded twice",
     "KB306": "measurement does not fit the evidence kind",
+    "KB307": "refers to an item whose file has errors (a follow-on)",
     # warnings
     "KB401": "evidence links to no hypothesis",
     "KB402": "declared status disagrees with the evidence",
@@ -66,12 +69,44 @@ CODES: dict[str, str] = {
     # the KB against its git history (kb.history.checks)
     "KB501": "milestone tag does not exist",
     "KB502": "milestone tag far from the milestone's date",
+    # the site build (kb.rdf.questions)
+    "KB601": "saved question failed",
 }
 
 
-@dataclass(frozen=True, order=True)
+# Characters a file could use to forge output: C0 and C1 controls (newlines,
+# ANSI escapes), DEL, the Unicode line and paragraph separators and the bidi
+# overrides that reorder what a terminal shows.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``, ``\\u202e``).
+
+    Every diagnostic passes through here before it is shown, so a value or a
+    file name cannot start a new line, colour a terminal or pose as another
+    diagnostic.
+    """
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char)
+    if named:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+@dataclass(frozen=True)
 class Diagnostic:
-    """One problem in the user's files, with where it was found."""
+    """One problem in the user's files, with where it was found.
+
+    ``follow_on`` marks a problem that exists only because of another one
+    (a reference to an item whose file could not be read): such diagnostics
+    sort after every other, so the real mistake is read first.
+    """
 
     path: str
     line: int
@@ -81,38 +116,49 @@ class Diagnostic:
     field: str = ""
     severity: Severity = "error"
     hint: str = ""
+    follow_on: bool = False
 
     def __post_init__(self) -> None:
         if self.code not in CODES:  # a programming error, not a user one
             raise ValueError(f"unregistered diagnostic code {self.code}")
 
+    def _key(self) -> tuple:
+        return (self.follow_on, self.path, self.line, self.column, self.code, self.message,
+                self.field, self.severity, self.hint)
+
+    def __lt__(self, other: "Diagnostic") -> bool:
+        return self._key() < other._key()
+
     def format(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}"
+        where = f"{printable(self.path)}:{self.line}:{self.column}"
+        return f"{where}: {self.severity} {self._text()}"
+
+    def _text(self) -> str:
+        """'KBnnn field: message (hint)', with control characters escaped."""
         what = f"{self.field}: " if self.field else ""
-        text = f"{where}: {self.severity} {self.code} {what}{self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        text = f"{self.code} {what}{self.message}"
+        return printable(f"{text} ({self.hint})" if self.hint else text)
 
     def as_dict(self) -> dict:
         return {
-            "path": self.path,
+            "path": printable(self.path),
             "line": self.line,
             "column": self.column,
             "severity": self.severity,
             "code": self.code,
-            "field": self.field,
-            "message": self.message,
-            "hint": self.hint,
+            "field": printable(self.field),
+            "message": printable(self.message),
+            "hint": printable(self.hint),
+            "follow_on": self.follow_on,
         }
 
     def format_github(self) -> str:
         """A GitHub Actions workflow command: shows as a pull-request annotation."""
         kind = "error" if self.severity == "error" else "warning"
-        msg = f"{self.code} {self.field + ': ' if self.field else ''}{self.message}"
-        if self.hint:
-            msg += f" ({self.hint})"
-        # GitHub's escaping rules for workflow command data and properties
-        msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        path = self.path.replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
+        # GitHub's escaping rules for workflow command data and properties (after ours,
+        # which already leaves no line break)
+        msg = self._text().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        path = printable(self.path).replace("%", "%25").replace(",", "%2C").replace(":", "%3A")
         return f"::{kind} file={path},line={self.line},col={self.column}::{msg}"
 
 
@@ -166,6 +212,14 @@ class QueryError(KbError):
 
 class SiteError(KbError):
     """The website could not be built (MkDocs failed, or strict mode found warnings)."""
+
+
+class ProblemsFound(KbError):
+    """The knowledge base has errors (or, in strict mode, warnings): the diagnostics say which. Exit status 1."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None):
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
 
 
 @dataclass

@@ -12,6 +12,7 @@ so than store the wrong value); dates must be real dates.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from typing import Annotated, Any, Literal, NamedTuple, Union
@@ -34,18 +35,33 @@ from pydantic_core import PydanticCustomError
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ID_RE = re.compile(ID_PATTERN)
-_LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+# A BCP 47 language tag's shape: language (2-3 letters, with up to three 3-letter
+# extensions), then optional script (4 letters), region (2 letters or 3 digits)
+# and variants. The language is lower case, as kb.yaml lists it (BCP 47 ignores case,
+# but 'EN' would match no listed language); reserved 5-8 letter languages are refused:
+# 'english' is a mistake, not a tag.
+_LANG_RE = re.compile(
+    r"^[a-z]{2,3}(?:-[a-z]{3}){0,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$"
+)
 
 
 def _check_id(value: Any) -> Any:
     if isinstance(value, str) and not ID_RE.fullmatch(value):
-        raise PydanticCustomError(
-            "kb_id",
-            "invalid id {value}: use 1-64 letters, digits, '-' or '_', starting "
-            "with a letter or digit (no spaces, slashes or dots)",
-            {"value": repr(value)},
-        )
+        raise PydanticCustomError("kb_id", "invalid id {value}: {why}", {"value": repr(value), "why": id_problem(value)})
     return value
+
+
+def id_problem(value: str) -> str:
+    """Why ``value`` is no id, naming the first character that is wrong."""
+    rule = "use 1-64 ASCII letters (A-Z, a-z), digits, '-' or '_', starting with a letter or digit"
+    if not value:
+        return "it is empty; " + rule
+    for index, char in enumerate(value):
+        if not (char.isascii() and (char.isalnum() or (index and char in "-_"))):
+            shown = f"{char!r} (U+{ord(char):04X})" if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+            return f"{shown} at position {index + 1} is not allowed; {rule}"
+    return f"it is {len(value)} characters long; {rule}"
 
 
 #: A short, stable, typable identifier, safe in a file name and an IRI.
@@ -54,6 +70,33 @@ Id = Annotated[
     AfterValidator(_check_id),
     WithJsonSchema({"type": "string", "pattern": ID_PATTERN}),
 ]
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # not calendar.month_name: that follows the locale
+_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def parse_day(text: str) -> dt.date:
+    """A date written YYYY-MM-DD; ValueError saying what is wrong (and what to write) otherwise.
+
+    Only that form: Python also reads ISO week dates ('2021-W23-2') and
+    basic dates ('20210615'), which readers of a kb file would not expect.
+    """
+    m = _DAY_RE.match(text)
+    if m is None:
+        if re.match(r"^\d{4}-?W\d{2}", text):
+            raise ValueError(f"{text!r} is an ISO week date: write the calendar date as YYYY-MM-DD, such as 2021-06-15")
+        raise ValueError(f"expected a date like 2021-06-15 (YYYY-MM-DD), got {text!r}")
+    year, month, day = map(int, m.groups())
+    if not 1 <= month <= 12:
+        raise ValueError(f"{text!r} is not a real date: there is no month {month} (write YYYY-MM-DD, month 01-12)")
+    if year < 1:
+        raise ValueError(f"{text!r} is not a real date: there is no year 0")
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise ValueError(f"{text!r} is not a real date: {_MONTHS[month - 1]} {year} has {days} days")
+    return dt.date(year, month, day)
 
 
 def _to_date(value: Any) -> Any:
@@ -65,9 +108,9 @@ def _to_date(value: Any) -> Any:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
+            return parse_day(value)
+        except ValueError as exc:
+            raise PydanticCustomError("kb_date", "{why}", {"why": str(exc)}) from None
     raise PydanticCustomError(
         "kb_date", "expected a date like 2021-06-15, got {value}", {"value": repr(value)}
     )
@@ -91,7 +134,7 @@ def _to_text(value: Any) -> Any:
             if not isinstance(lang, str) or not _LANG_RE.fullmatch(lang):
                 raise PydanticCustomError(
                     "kb_text",
-                    "{lang} is not a language code such as 'nb' or 'en'"
+                    "{lang} is not a language tag (BCP 47) such as 'nb', 'en' or 'en-GB'"
                     " (quote it if YAML read it as something else)",
                     {"lang": repr(lang)},
                 )
@@ -342,6 +385,75 @@ class Context(Strict):
     description: Text | None = Field(default=None, description="What happens there.")
 
 
+def _check_iri(value: str, base: bool = False) -> str:
+    """An absolute http(s) IRI with a host (RFC 3987), as an RDF store will parse it."""
+    why = iri_problem(value)
+    if not why and base and not value.endswith("/"):
+        why = "a base IRI ends with '/'"
+    if why:
+        raise PydanticCustomError("kb_iri", "{value} is not a valid IRI: {why}", {"value": repr(value), "why": why})
+    return value
+
+
+# RFC 3987's characters outside percent-encoding, in ASCII: unreserved, sub-delims and the
+# delimiters of the generic syntax. '[' and ']' only around an IPv6 host (checked below).
+_IRI_ASCII = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?#%[]")
+_PCT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def iri_problem(value: str) -> str:
+    """Why ``value`` is not an absolute http(s) IRI with a host, or ''.
+
+    Written here rather than by importing an RDF library, so that ``kb check``
+    stays light; tests/test_model.py holds it to Oxigraph's parser (what
+    ``kb export`` and a SPARQL store use) on a list of hard cases.
+    """
+    import unicodedata
+    from urllib.parse import urlsplit
+
+    for char in value:
+        if char.isascii():
+            if char not in _IRI_ASCII:
+                return f"{'a space' if char == ' ' else repr(char)} is not allowed in an IRI"
+        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp") or (ord(char) & 0xFFFE) == 0xFFFE:
+            return f"U+{ord(char):04X} is not allowed in an IRI"
+    if _PCT.search(value):
+        return "'%' must start a percent-encoding such as %20"
+    if value.count("#") > 1:
+        return "only one '#' is allowed (write a later one as %23)"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError for a port that is no number)
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
+        return "it needs http:// or https:// and a host name"
+    host = parts.netloc.rpartition("@")[2]
+    bracketed = host.startswith("[")
+    if ("[" in value or "]" in value) and not (bracketed and "]" in host and "[" not in value[value.index("]"):]
+                                              and value.count("[") == 1 and value.count("]") == 1):
+        return "'[' and ']' are allowed only around an IPv6 address"
+    if bracketed:
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(parts.hostname)
+        except ValueError:
+            return f"{parts.hostname!r} is not an IPv6 address"
+    return ""
+
+
+def _check_language(value: str) -> str:
+    if not _LANG_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "kb_language", "{value} is not a language tag (BCP 47) such as 'nb', 'en' or 'en-GB'",
+            {"value": repr(value)})
+    return value
+
+
+LanguageTag = Annotated[StrictStr, AfterValidator(_check_language)]
+
+
 class Source(Strict):
     """A bibliographic reference."""
 
@@ -360,7 +472,9 @@ class Source(Strict):
     doi: StrictStr | None = Field(
         default=None, pattern=r"^10\.\d{4,9}/\S+$", description="DOI without the https://doi.org/ prefix."
     )
-    url: StrictStr | None = Field(default=None, pattern=r"^https?://\S+$", description="Web address.")
+    url: Annotated[StrictStr, AfterValidator(_check_iri)] | None = Field(
+        default=None, description="Web address (an http or https URL).",
+        json_schema_extra={"pattern": r"^https?://\S+$"})
     isbn: StrictStr | None = Field(default=None, description="ISBN.")
 
 
@@ -381,20 +495,25 @@ class Milestone(Strict):
     tag: StrictStr | None = Field(default=None, description="A git tag marking this state.")
 
 
+#: A weight of the confidence model: a finite number above zero (zero, negative or
+#: infinite weights give a division by zero or NaN in every standing).
+Weight = Annotated[StrictFloat, Field(gt=0, allow_inf_nan=False)]
+
+
 class Scoring(Strict):
     """Weights of the confidence model (see docs/confidence.md)."""
 
     prior_weight: StrictFloat = Field(
-        default=2.0, gt=0, description="Weight W of the uninformative prior."
+        default=2.0, gt=0, allow_inf_nan=False, description="Weight W of the uninformative prior."
     )
     base_rate: StrictFloat = Field(
-        default=0.5, gt=0, lt=1, description="Prior probability a of a hypothesis."
+        default=0.5, gt=0, lt=1, allow_inf_nan=False, description="Prior probability a of a hypothesis."
     )
-    strength: dict[Strength, StrictFloat] = Field(
+    strength: dict[Strength, Weight] = Field(
         default_factory=lambda: {"weak": 0.5, "moderate": 1.0, "strong": 2.0},
         description="Evidence units per link strength.",
     )
-    kind: dict[EvidenceKind, StrictFloat] = Field(
+    kind: dict[EvidenceKind, Weight] = Field(
         default_factory=lambda: {
             "field_observation": 1.0,
             "arena_record": 1.0,
@@ -421,16 +540,16 @@ class Config(Strict):
 
     title: Text = Field(description="Name of the knowledge base.")
     description: Text | None = Field(default=None, description="One paragraph about it.")
-    base_iri: StrictStr = Field(
-        pattern=r"^https?://[^\s<>\"{}|\\^`]+/$",
-        description="Base IRI of every exported resource; ends with '/'.",
+    base_iri: Annotated[StrictStr, AfterValidator(lambda v: _check_iri(v, base=True))] = Field(
+        description="Base IRI of every exported resource; an http(s) IRI ending with '/'.",
+        json_schema_extra={"pattern": r"^https?://[^\s<>\"{}|\\^`]+/$"},
     )
-    languages: list[StrictStr] = Field(
+    languages: list[LanguageTag] = Field(
         default_factory=lambda: ["en"],
         min_length=1,
         description="Content languages, preferred first (such as [nb, en]).",
     )
-    site_language: StrictStr = Field(default="en", description="Language of the website's interface.")
+    site_language: LanguageTag = Field(default="en", description="Language of the website's interface.")
     phases: list[Id] = Field(
         default_factory=lambda: ["start", "midterm", "end"],
         description="The project phases evidence may be tagged with.",
@@ -495,6 +614,8 @@ class KnowledgeBase(BaseModel):
     where: dict[str, Located] = Field(default_factory=dict)
     #: positions of fields inside items: item id -> {dotted field path: (line, column)}
     field_where: dict[str, dict[str, tuple[int, int]]] = Field(default_factory=dict)
+    #: ids of items that are written but could not be loaded: id -> kb.model.Broken
+    broken: dict[str, Any] = Field(default_factory=dict)
     # the context hierarchy and the evidence within each context, made on first use
     _contexts_index: Any = PrivateAttr(default=None)
     _within_index: Any = PrivateAttr(default=None)
@@ -653,3 +774,19 @@ class KnowledgeBase(BaseModel):
         found = {cid: tuple(ids) for cid, ids in index.items()}
         self._within_index = (key, found)
         return found
+
+
+class Broken(NamedTuple):
+    """An item that is written but could not be loaded (kept in ``KnowledgeBase.broken``).
+
+    ``kind`` is the dict it would have gone to ('hypotheses', 'evidence',
+    'constructs', 'contexts', 'sources'; '' when a registry file too broken to
+    say). ``certain`` is True when its id was read from the file (references
+    to it are then not errors: the file's own error says what is wrong) and
+    False when it is only guessed from the file's name (a reference to it
+    gets one follow-on diagnostic, pointing back at the file's error).
+    """
+
+    kind: str
+    at: Located
+    certain: bool

@@ -385,3 +385,133 @@ def test_language_check_covers_notes_and_revisions(make_kb):
                     "evidence/E001.yaml": evidence(links="links:\n  - {hypothesis: H01, stance: supports, strength: weak, note: {sv: Notering}}\n")})
     found = diagnostics(root)
     assert [(d.code, d.field) for d in found] == [("KB404", "links[0].note"), ("KB404", "revisions[0].previous")]
+
+
+# --- one mistake, one error (issue 16) -------------------------------------------------
+#
+# Each KB below has one mistake in one file, and other files that refer to what that file
+# holds. Before, the item (or the whole registry file) was dropped and every reference to
+# it became "unknown ... (did you mean ...?)", sorted ahead of the real error.
+
+
+def referring(**overrides: str) -> dict[str, str]:
+    """The base, with H02 refined by H01, linked from two evidence items and citing the source."""
+    files = base(
+        hypotheses__H01_yaml=hypothesis("H01", "refines: [H02]\nderived_from: [ansell-gash-2008]\n"
+                                        "relation: {from: trust, to: co-creation, effect: positive}\n"),
+        evidence__E001_yaml=evidence(extra="context: stad-arena\nsources: [ansell-gash-2008]\n",
+                                     links="links:\n  - {hypothesis: H02, stance: supports, strength: moderate}\n"),
+        evidence__E002_yaml=evidence("E002", extra="context: stad\n",
+                                     links="links:\n  - {hypothesis: H02, stance: contradicts, strength: weak}\n"),
+    )
+    files.update({k.replace("__", "/").replace("_yaml", ".yaml"): v for k, v in overrides.items()})
+    return files
+
+
+def test_the_referring_kb_is_clean(make_kb):
+    assert diagnostics(make_kb(referring())) == []
+
+
+def test_a_hypothesis_with_a_field_error_keeps_its_id(make_kb):
+    d = only(make_kb(referring(hypotheses__H02_yaml=hypothesis("H02", status="tested"))))
+    assert d.format() == ("hypotheses/H02.yaml:4:9: error KB204 status: 'tested' is not one of proposed, testing, "
+                          "supported, contested, refuted, revised, retired (did you mean 'testing'?)")
+
+
+def test_a_hypothesis_that_does_not_parse_keeps_the_id_of_its_id_line(make_kb):
+    broken = hypothesis("H02").replace("title: A claim", "title: A claim: with a colon")
+    d = only(make_kb(referring(hypotheses__H02_yaml=broken)))
+    assert (d.path, d.code, d.line) == ("hypotheses/H02.yaml", "KB104", 2)
+
+
+def test_an_unreadable_hypothesis_gives_one_follow_on_after_its_error(make_kb):
+    root = make_kb(referring(hypotheses__H02_yaml=b"\x00\x01binary"))
+    found = diagnostics(root)
+    assert [d.format() for d in found] == [
+        "hypotheses/H02.yaml:1:1: error KB102 this is a binary file, not YAML text",
+        # E001 and E002 and H01 all refer to H02: one follow-on, marked, last, with no "did you mean"
+        "evidence/E001.yaml:8:18: error KB307 links[0].hypothesis: refers to 'H02', "
+        "whose file hypotheses/H02.yaml has errors (see above)",
+    ]
+    assert [d.follow_on for d in found] == [False, True]
+
+
+def test_a_follow_on_is_only_for_the_kind_the_file_holds(make_kb):
+    # a broken hypotheses/stad.yaml says nothing about the context 'stad'
+    root = make_kb(referring(hypotheses__stad_yaml=b"\x00", registry__contexts_yaml="contexts: []\n"))
+    codes = [(d.code, d.field) for d in diagnostics(root)]
+    assert ("KB302", "context") in codes and not any(code == "KB307" for code, _ in codes), codes
+
+
+def test_a_registry_entry_with_an_error_drops_only_that_entry(make_kb):
+    sources = """\
+        sources:
+          - {id: ansell-gash-2008, title: Collaborative governance, authors: [Ansell], year: 2008, volume: 18,
+             doi: 10.1093/jopart/mum032}
+          - {id: torfing-2016, title: Transforming, authors: [Torfing], year: 2016, doi: 10.1177/0095399716680057}
+        """
+    root = make_kb(referring(registry__sources_yaml=sources))
+    kb, _ = load(root)
+    assert list(kb.sources) == ["torfing-2016"] and "ansell-gash-2008" in kb.broken
+    assert [d.format() for d in diagnostics(root)] == [
+        "registry/sources.yaml:2:100: error KB203 sources[0].volume: expected text, got the number 18"
+        " (put the value in quotes so YAML reads it as text)"]
+
+
+def test_a_context_with_a_list_for_text_is_the_only_error(make_kb):
+    contexts = """\
+        contexts:
+          - {id: stad, label: [Stad, Stad kommune], kind: municipality}
+          - {id: stad-arena, label: Arena, kind: co_creation_arena, part_of: stad}
+        """
+    root = make_kb(referring(registry__contexts_yaml=contexts))
+    found = diagnostics(root)
+    assert [(d.path, d.code, d.field) for d in found] == [("registry/contexts.yaml", "KB203", "contexts[0].label")]
+    kb, _ = load(root)
+    assert list(kb.contexts) == ["stad-arena"] and list(kb.constructs) == ["trust", "co-creation"]
+
+
+def test_a_registry_that_does_not_parse_keeps_the_ids_a_line_scan_finds(make_kb):
+    constructs = "constructs:\n  - {id: trust, label: Trust}\n  - id: co-creation\n    label: Co: creation\n"
+    d = only(make_kb(referring(registry__constructs_yaml=constructs)))
+    assert (d.path, d.code) == ("registry/constructs.yaml", "KB104")
+
+
+def test_a_mistake_in_a_file_does_not_hide_a_real_unknown_reference(make_kb):
+    root = make_kb(referring(hypotheses__H02_yaml=hypothesis("H02", status="tested"),
+                             evidence__E003_yaml=evidence("E003", links="links:\n  - {hypothesis: H2, stance: supports,"
+                                                                        " strength: weak}\n")))
+    assert [(d.path, d.code, d.hint) for d in diagnostics(root)] == [
+        ("evidence/E003.yaml", "KB302", "did you mean 'H02'?"),
+        ("hypotheses/H02.yaml", "KB204", "did you mean 'testing'?"),
+    ]
+
+
+# --- output that cannot be forged ------------------------------------------------------
+
+
+FORGED = 'status: "testing\\e[2K\\rhypotheses/H09.yaml:1:1: error KB999 x\\n::error file=a::b\\u202e"\n'
+
+
+def test_control_characters_in_a_value_are_escaped_on_one_line(make_kb):
+    d = only(make_kb(base(hypotheses__H02_yaml=hypothesis("H02").replace("status: proposed\n", FORGED))))
+    for shown in (d.format(), d.format_github()):
+        assert "\n" not in shown and "\r" not in shown and "\x1b" not in shown and "\u202e" not in shown, shown
+        assert "testing\\x1b[2K\\rhypotheses/H09.yaml:1:1: error KB999 x\\n::error file=a::b\\u202e" in shown
+    assert d.format().startswith("hypotheses/H02.yaml:4:9: error KB204 status: ")
+    assert d.format_github().startswith("::error file=hypotheses/H02.yaml,line=4,col=9::KB204 status: ")
+    assert "\x1b" not in d.as_dict()["message"] and "\\x1b" in d.as_dict()["message"]
+
+
+def test_a_file_name_with_a_newline_is_escaped(make_kb):
+    d = Diagnostic(path="hypotheses/H\n01:2:3: error KB104 fake.yaml", line=1, column=1, code="KB103",
+                   message="the file is empty")
+    assert d.format() == "hypotheses/H\\n01:2:3: error KB104 fake.yaml:1:1: error KB103 the file is empty"
+    assert d.format_github() == "::error file=hypotheses/H\\n01%3A2%3A3%3A error KB104 fake.yaml,line=1,col=1::KB103 the file is empty"
+
+
+def test_follow_ons_sort_after_everything_else():
+    real = Diagnostic("z.yaml", 9, 9, "KB104", "syntax")
+    follow = Diagnostic("a.yaml", 1, 1, "KB307", "refers", follow_on=True)
+    warn = Diagnostic("b.yaml", 1, 1, "KB401", "no links", severity="warning")
+    assert sorted([follow, real, warn]) == [warn, real, follow]

@@ -62,7 +62,7 @@ def test_check_json(make_kb, run_kb):
     assert data["counts"] == {"hypotheses": 0, "evidence": 0, "links": 0, "constructs": 0, "contexts": 0, "sources": 0}
     assert data["diagnostics"] == [{
         "path": "hypotheses/H01.yaml", "line": 4, "column": 9, "severity": "error", "code": "KB204",
-        "field": "status", "hint": "did you mean 'proposed'?",
+        "field": "status", "hint": "did you mean 'proposed'?", "follow_on": False,
         "message": "'proposd' is not one of proposed, testing, supported, contested, refuted, revised, retired",
     }]
 
@@ -135,7 +135,19 @@ def test_walks_up_from_a_subdirectory(kitchen_sink, run_kb, monkeypatch):
     "config, expected",
     [
         ("title: T\n", "kb.yaml:1:1: error KB202 base_iri: missing required field 'base_iri'"),
-        ("title: T\nbase_iri: https://kb.example.org/t\n", "kb.yaml:2:11: error KB204 base_iri:"),
+        ("title: T\nbase_iri: https://kb.example.org/t\n",
+         "kb.yaml:2:11: error KB207 base_iri: 'https://kb.example.org/t' is not a valid IRI: a base IRI ends with '/'"),
+        # issue 16: values validated for what they are
+        ("title: T\nbase_iri: 'https://kb example.org/'\n",
+         "kb.yaml:2:11: error KB207 base_iri: 'https://kb example.org/' is not a valid IRI: a space is not allowed in an IRI"),
+        ("title: T\nbase_iri: https://kb.example.org/t/\nlanguages: [nb, english]\n",
+         "kb.yaml:3:17: error KB207 languages[1]: 'english' is not a language tag (BCP 47)"),
+        ("title: T\nbase_iri: https://kb.example.org/t/\nscoring: {prior_weight: 0.0}\n",
+         "kb.yaml:3:25: error KB204 scoring.prior_weight: input should be greater than 0, got 0.0 (a weight is"),
+        ("title: T\nbase_iri: https://kb.example.org/t/\nscoring: {strength: {weak: .inf}}\n",
+         "kb.yaml:3:28: error KB204 scoring.strength.weak: expected a finite number, got inf (a weight is"),
+        ("title: T\nbase_iri: https://kb.example.org/t/\nscoring: {kind: {interview: -1.0}}\n",
+         "kb.yaml:3:29: error KB204 scoring.kind.interview: input should be greater than 0, got -1.0"),
         ("title: T\nbase_iri: https://kb.example.org/t/\nlanguage: [en]\n",
          "kb.yaml:3:1: error KB201 language: unknown field 'language' (did you mean 'languages'?)"),
         ("title: T\nbase_iri: https://kb.example.org/t/\nphases: start\n", "kb.yaml:3:9: error KB203 phases:"),
@@ -446,7 +458,7 @@ def test_status_json(kitchen_sink, run_kb):
         assert 0 <= row["probability"] <= 1
     h01 = rows[0]
     assert (h01["supports"], h01["contradicts"], h01["qualifies"], h01["latest"]) == (5, 1, 0, "2022-04-01")
-    assert h01["belief"] == round(6 / 8.5, 4)
+    assert h01["belief"] == pytest.approx(6 / 8.5, abs=1e-12)  # full precision in JSON
 
 
 def test_status_csv(kitchen_sink, run_kb):
@@ -455,7 +467,7 @@ def test_status_csv(kitchen_sink, run_kb):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["id"] for r in rows] == ["H01", "H02", "H03", "H04"]
     assert rows[0]["title"] == "Tillit fremmer samskaping"
-    assert float(rows[0]["belief"]) == round(6 / 8.5, 4)
+    assert float(rows[0]["belief"]) == pytest.approx(6 / 8.5, abs=1e-12)
     assert rows[3]["latest"] == "" and rows[3]["suggested"] == "proposed"
 
 

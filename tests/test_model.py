@@ -58,7 +58,7 @@ def test_text_rejects_what_is_not_text(value):
 def test_text_rejects_bad_language_keys(key):
     err = error_of(Text, {key: "text"})
     assert err["type"] == "kb_text"
-    assert f"'{key}' is not a language code" in err["msg"], err["msg"]
+    assert f"'{key}' is not a language tag (BCP 47)" in err["msg"], err["msg"]
 
 
 @pytest.mark.parametrize("value", [{"en": ""}, {"en": 5}, {"en": None}, {"en": ["a"]}])
@@ -108,11 +108,36 @@ def test_day_accepts_dates_and_iso_strings():
     assert TypeAdapter(Day).validate_python("2021-06-15") == dt.date(2021, 6, 15)
 
 
-@pytest.mark.parametrize("value", [20210615, 2021, 1.5, True, None, "last spring", "2021-13-45", "15.06.2021", ""])
+@pytest.mark.parametrize("value", [20210615, 2021, 1.5, True, None])
 def test_day_rejects_what_is_not_a_date(value):
     err = error_of(Day, value)
     assert err["type"] == "kb_date"
     assert err["msg"] == f"expected a date like 2021-06-15, got {value!r}"
+
+
+@pytest.mark.parametrize("value, message", [
+    ("last spring", "expected a date like 2021-06-15 (YYYY-MM-DD), got 'last spring'"),
+    ("15.06.2021", "expected a date like 2021-06-15 (YYYY-MM-DD), got '15.06.2021'"),
+    ("", "expected a date like 2021-06-15 (YYYY-MM-DD), got ''"),
+    # Python's fromisoformat reads these; a reader of the file would not
+    ("20210615", "expected a date like 2021-06-15 (YYYY-MM-DD), got '20210615'"),
+    ("2021-W23-2", "'2021-W23-2' is an ISO week date: write the calendar date as YYYY-MM-DD, such as 2021-06-15"),
+    ("2021W232", "'2021W232' is an ISO week date: write the calendar date as YYYY-MM-DD, such as 2021-06-15"),
+    # shaped like a date, but none: say so rather than "use YYYY-MM-DD"
+    ("2022-02-30", "'2022-02-30' is not a real date: February 2022 has 28 days"),
+    ("2023-02-29", "'2023-02-29' is not a real date: February 2023 has 28 days"),
+    ("2021-04-31", "'2021-04-31' is not a real date: April 2021 has 30 days"),
+    ("2021-13-45", "'2021-13-45' is not a real date: there is no month 13 (write YYYY-MM-DD, month 01-12)"),
+    ("0000-01-01", "'0000-01-01' is not a real date: there is no year 0"),
+])
+def test_day_says_what_is_wrong_with_a_text_date(value, message):
+    err = error_of(Day, value)
+    assert err["type"] == "kb_date"
+    assert err["msg"] == message
+
+
+def test_day_accepts_a_leap_day():
+    assert TypeAdapter(Day).validate_python("2024-02-29") == dt.date(2024, 2, 29)
 
 
 def test_day_rejects_a_date_and_time():
@@ -200,11 +225,17 @@ def test_measurement_sample_size_at_least_one():
     assert err["type"] == "greater_than_equal"
 
 
-@pytest.mark.parametrize("field, value", [("doi", "https://doi.org/10.1/x"), ("doi", "doi:10.1093/x"),
-                                          ("url", "www.example.org"), ("url", "ftp://example.org/x")])
+@pytest.mark.parametrize("field, value", [("doi", "https://doi.org/10.1/x"), ("doi", "doi:10.1093/x")])
 def test_source_locators_have_a_form(field, value):
     err = error_of(Source, {"id": "s", "title": "t", "authors": ["a"], "year": 2008, field: value})
     assert err["type"] == "string_pattern_mismatch"
+
+
+@pytest.mark.parametrize("value", ["www.example.org", "ftp://example.org/x", "https://", "https://a.org/a report",
+                                   "https://a.org/%zz", "https://a.org/a<b>"])
+def test_source_urls_are_iris(value):
+    err = error_of(Source, {"id": "s", "title": "t", "authors": ["a"], "year": 2008, "url": value})
+    assert err["type"] == "kb_iri" and err["msg"].startswith(f"{value!r} is not a valid IRI: "), err["msg"]
 
 
 def test_registry_holds_three_lists():
@@ -246,3 +277,70 @@ def test_a_partial_weight_table_overrides_only_what_it_names():
 def test_scoring_limits(data):
     with pytest.raises(ValidationError):
         Scoring.model_validate(data)
+
+
+# --- values validated for what they are (issue 16) ------------------------------------
+
+#: Hard cases for an IRI: kb's check must refuse whatever Oxigraph (kb export, a SPARQL store) refuses.
+IRI_CASES = [
+    "https://kb.example.org/x/", "http://kb.example.org", "https://a.org/é", "https://a.org/%20", "https://u@a.org/",
+    "http://[::1]/a", "https://a.org:8080/p?q=1#f", "https://ex ample.org/", "http://[::1/", "http://a.org/<x>",
+    "http://[zz]/", "https://a.org:x/", "https://a.org/%zz", 'https://a.org/a"b', "https://a.org/a{b}",
+    "https://a.org/a|b", "https://a.org/a\\b", "https://a.org/a^b", "https://a.org/`", "https://a.org/?q=[1]",
+    "https://a.org/#f#g", "https://a.org/\u202e", "https://a.org/\x1b[31m", "https://a.org/\n", "https://",
+    "ftp://a.org/", "mailto:a@b.org", "urn:isbn:123", "https:a.org", "//a.org/",
+]
+
+
+@pytest.mark.parametrize("value", IRI_CASES)
+def test_iris_are_checked_at_least_as_strictly_as_oxigraph(value):
+    from pyoxigraph import NamedNode
+
+    from kb.model import iri_problem
+
+    try:
+        NamedNode(value)
+        oxigraph_accepts = True
+    except ValueError:
+        oxigraph_accepts = False
+    ours = iri_problem(value)
+    assert oxigraph_accepts or ours, f"{value!r}: Oxigraph refuses it, kb check lets it pass"
+    if not ours:
+        assert value.startswith(("http://", "https://"))
+
+
+def test_a_base_iri_ends_with_a_slash():
+    err = error_of(Config, {"title": "t", "base_iri": "https://kb.example.org/kb"})
+    assert err["type"] == "kb_iri" and err["msg"].endswith("a base IRI ends with '/'")
+    assert Config.model_validate({"title": "t", "base_iri": "https://kb.example.org/kb/"}).base_iri.endswith("/")
+
+
+@pytest.mark.parametrize("tag", ["en", "nb", "nn", "sme", "en-GB", "nb-NO", "zh-Hant-TW", "es-419", "de-CH-1901"])
+def test_language_tags_of_bcp47_shape_are_accepted(tag):
+    assert Config.model_validate({"title": "t", "base_iri": "https://a.org/", "languages": [tag]}).languages == [tag]
+
+
+@pytest.mark.parametrize("tag", ["english", "EN", "e", "en_GB", "en-", "1", "en-GB-", "nb no"])
+def test_language_tags_of_another_shape_are_refused(tag):
+    err = error_of(Config, {"title": "t", "base_iri": "https://a.org/", "languages": [tag]})
+    assert err["type"] == "kb_language" and err["msg"].startswith(f"{tag!r} is not a language tag"), err
+
+
+@pytest.mark.parametrize("scoring, kind", [
+    ({"prior_weight": 0.0}, "greater_than"), ({"prior_weight": -2.0}, "greater_than"),
+    ({"prior_weight": float("inf")}, "finite_number"), ({"prior_weight": float("nan")}, "finite_number"),
+    ({"strength": {"weak": 0.0}}, "greater_than"), ({"strength": {"strong": float("inf")}}, "finite_number"),
+    ({"kind": {"interview": -1.0}}, "greater_than"), ({"kind": {"document": float("nan")}}, "finite_number"),
+    ({"base_rate": 1.0}, "less_than"),
+])
+def test_scoring_weights_are_finite_and_positive(scoring, kind):
+    assert error_of(Config, {"title": "t", "base_iri": "https://a.org/", "scoring": scoring})["type"] == kind
+
+
+@pytest.mark.parametrize("value, wrong", [("Hå01", "'å' (U+00E5) at position 2"), ("H 01", "U+0020 at position 2"),
+                                          ("-H01", "'-' (U+002D) at position 1"), ("H\u202e1", "U+202E at position 2")])
+def test_an_invalid_id_names_the_character_that_is_wrong(value, wrong):
+    err = error_of(Id, value)
+    assert err["type"] == "kb_id"
+    assert err["msg"] == (f"invalid id {value!r}: {wrong} is not allowed; use 1-64 ASCII letters (A-Z, a-z), "
+                          "digits, '-' or '_', starting with a letter or digit")

@@ -221,3 +221,46 @@ def test_control_character_is_one_line_with_its_position():
 def test_scalars_and_lists_at_the_top_are_returned_for_the_model_to_refuse():
     assert read("just text\n")[0] == "just text"
     assert read("- a\n- b\n")[0] == ["a", "b"]
+
+
+# --- YAML 1.1 surprises, refused with a hint (issue 16) ---------------------------------
+
+
+@pytest.mark.parametrize("text, message, hint", [
+    ("pages: 1:30\n", "1:30 is a base-60 number in YAML 1.1 (it would be read as 90)",
+     "quote it ('1:30') if it is text, or write the number it means"),
+    ("pages: 1:02:03\n", "1:02:03 is a base-60 number in YAML 1.1 (it would be read as 3723)",
+     "quote it ('1:02:03') if it is text, or write the number it means"),
+    ("issue: 010\n", "010 is an octal number in YAML 1.1 (it would be read as 8)",
+     "quote it ('010') if it is text, or write it without the leading zero"),
+    ("n: 1_000\n", "1_000 has '_' in it, which YAML 1.1 drops (it would be read as 1000)",
+     "quote it ('1_000') if it is text, or write the number without '_'"),
+    ('n: !!int "12"\n', "the explicit tag '!!int' is not allowed on '12'",
+     "remove the tag: write numbers, dates, true and false plainly, and quote text"),
+    ("n: !!float 12\n", "the explicit tag '!!float' is not allowed on '12'",
+     "remove the tag: write numbers, dates, true and false plainly, and quote text"),
+    ('d: !!timestamp "2021-06-15"\n', "the explicit tag '!!timestamp' is not allowed on '2021-06-15'",
+     "remove the tag: write numbers, dates, true and false plainly, and quote text"),
+    ("b: !!bool yes\n", "the explicit tag '!!bool' is not allowed on 'yes'",
+     "remove the tag: write numbers, dates, true and false plainly, and quote text"),
+])
+def test_yaml11_surprises_are_refused(text, message, hint):
+    d = only_diagnostic(text)
+    assert (d.code, d.message, d.hint, d.line, d.column) == ("KB203", message, hint, 1, text.index(":") + 3)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("v: '1:30'\n", "1:30"), ("v: 12\n", 12), ("v: 0\n", 0), ("v: -0.5\n", -0.5), ("v: 1.5e+3\n", 1500.0), ("v: 1.5e3\n", "1.5e3"),
+    ("v: 2021-06-15\n", dt.date(2021, 6, 15)), ("v: !!str 12\n", "12"), ("v: 10:30 am\n", "10:30 am"),
+    ("v: 0o17\n", "0o17"), ("v: true\n", True), ("v: null\n", None),
+])
+def test_plain_values_still_read_as_written(text, value):
+    data, _, diags = read(text)
+    assert diags == [] and data == {"v": value}
+
+
+@pytest.mark.parametrize("tag", ["!!binary aGVsbG8=", "!!python/object:os.system x", "!!python/name:os.system ''",
+                                 "!!set {a, b}", "!custom x"])
+def test_other_tags_stay_refused(tag):
+    d = only_diagnostic(f"v: {tag}\n")
+    assert d.code == "KB108" and d.hint == "kb files hold plain text, numbers, dates, lists and mappings"

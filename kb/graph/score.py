@@ -12,9 +12,11 @@ Jøsang's binomial opinion from beta evidence:
 
 W is the prior weight and a the base rate (kb.yaml ``scoring``). A link's
 weight is its strength's weight times its evidence kind's weight; when
-several researchers judge the same evidence for the same hypothesis, their
-links share that evidence's weight equally, so disagreement is averaged and
-nothing is counted twice. Qualifying links are shown but never counted.
+several researchers count the same evidence for the same hypothesis (as
+support or contradiction), their links share that evidence's weight equally,
+so disagreement is averaged and nothing is counted twice. Qualifying links are
+shown but never counted, and so take no share: a second researcher's
+qualification leaves the first one's support whole (:func:`is_counted`).
 
 Works from the model's links directly (one pass, no networkx), which keeps
 ``kb check``'s status warnings cheap.
@@ -156,18 +158,34 @@ def _reason(st: Standing) -> str:
     return "neither side outweighs the other twice over"
 
 
+#: The stances that count in r and s; a qualifying judgement is shown, not counted.
+COUNTED_STANCES = frozenset({"supports", "contradicts"})
+
+
+def is_counted(stance: str) -> bool:
+    """Does a judgement with this stance count (and so take a share of its evidence's weight)?"""
+    return stance in COUNTED_STANCES
+
+
+def _judges(links: Iterable[Link]) -> dict[str, int]:
+    """Hypothesis id -> how many of ``links`` count for it: the judgements that share the evidence's weight."""
+    judges: dict[str, int] = defaultdict(int)
+    for link in links:
+        if is_counted(link.stance):
+            judges[link.hypothesis] += 1
+    return judges
+
+
 def contributions(kb: KnowledgeBase, context: str | None = None) -> dict[str, list[Contribution]]:
     """Hypothesis id -> the contributions of its links (optionally in one context)."""
     scoring = kb.config.scoring
     out: dict[str, list[Contribution]] = defaultdict(list)
     for e in _evidence_in(kb, context):
-        judges: dict[str, int] = defaultdict(int)
-        for link in e.links:
-            judges[link.hypothesis] += 1
+        judges = _judges(e.links)
         for link in e.links:
             if context is not None and not kb.link_holds_in(e, link, context):
                 continue
-            out[link.hypothesis].append(_contribution(e, link, scoring, judges[link.hypothesis]))
+            out[link.hypothesis].append(_contribution(e, link, scoring, judges[link.hypothesis] or 1))
     return out
 
 
@@ -247,9 +265,7 @@ def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standi
             if not links:
                 continue
             if len(links) > 1:
-                judges: dict[str, int] = defaultdict(int)
-                for link in links:
-                    judges[link.hypothesis] += 1
+                judges = _judges(links)
             kind_weight = kind_weights.get(e.kind, 1.0)
             for link in links:
                 if context is not None and not holds_in(e, link, context):
@@ -287,11 +303,12 @@ def trajectory(kb: KnowledgeBase, hypothesis: str, dates: list[dt.date]) -> list
     out = []
     for day in sorted(set(dates)):
         known = [c for c in contribs if c.date <= day]
-        # judges share an evidence item's weight only with those who had judged by then
+        # judges share an evidence item's weight only with those who had counted it by then
         judges: dict[str, int] = defaultdict(int)
         for c in known:
-            judges[c.evidence] += 1
-        known = [c._replace(share=1.0 / judges[c.evidence]) for c in known]
+            if is_counted(c.stance):
+                judges[c.evidence] += 1
+        known = [c._replace(share=1.0 / (judges[c.evidence] or 1)) for c in known]
         out.append((day, standing_from(hypothesis, known, kb.config.scoring)))
     return out
 

@@ -36,25 +36,61 @@ def check(kb: KnowledgeBase) -> list[Diagnostic]:
     found += _file_names(kb)
     found += _languages(kb)
     found += _case_clashes(kb)
-    return sorted(set(found))
+    return _follow_ons_once(sorted(set(found)))
 
 
 def _diag(kb: KnowledgeBase, item_id: str, field: str, code: str, message: str,
-          severity: str = "error", hint: str = "") -> Diagnostic:
+          severity: str = "error", hint: str = "", follow_on: bool = False) -> Diagnostic:
     at = kb.locate(item_id, field)
     return Diagnostic(path=at.path, line=at.line, column=at.column, code=code, message=message,
-                      field=field, severity=severity, hint=hint)  # type: ignore[arg-type]
+                      field=field, severity=severity, hint=hint, follow_on=follow_on)  # type: ignore[arg-type]
+
+
+#: the KnowledgeBase dict each kind of reference looks in
+_KINDS = {"hypothesis": "hypotheses", "evidence": "evidence", "construct": "constructs",
+          "context": "contexts", "source": "sources"}
 
 
 def _refs(kb: KnowledgeBase, item_id: str, field: str, ids: Iterable[str], known: dict,
           what: str) -> Iterator[Diagnostic]:
-    """Unknown ids among ``ids``; a list field's entries are named field[i]."""
+    """Unknown ids among ``ids``; a list field's entries are named field[i].
+
+    An id whose item is written but did not load (``kb.broken``) is no new
+    mistake: its own file's error says what is wrong. Read from the file, it
+    is not reported at all; guessed from a file's name, the first reference
+    to it gets one follow-on diagnostic, and none a "did you mean" that would
+    send the researcher to another item.
+    """
     single = isinstance(ids, str)
     for index, ref in enumerate([ids] if single else ids):
-        if ref not in known:
-            where = field if single else f"{field}[{index}]"
-            yield _diag(kb, item_id, where, "KB302", f"unknown {what} {ref!r}",
-                        hint=did_you_mean(ref, known) or f"no {what} has this id")
+        if ref in known:
+            continue
+        where = field if single else f"{field}[{index}]"
+        broken = kb.broken.get(ref)
+        if broken is not None and broken.kind in (_KINDS[what], ""):
+            if broken.certain:
+                continue
+            yield _diag(kb, item_id, where, "KB307",
+                        f"refers to {ref!r}, whose file {broken.at.path} has errors (see above)",
+                        follow_on=True)
+            continue
+        # an item that did not load is still a good suggestion: the reference may mean it
+        written = [*known, *(i for i, b in kb.broken.items() if b.kind in (_KINDS[what], ""))]
+        yield _diag(kb, item_id, where, "KB302", f"unknown {what} {ref!r}",
+                    hint=did_you_mean(ref, written) or f"no {what} has this id")
+
+
+def _follow_ons_once(found: list[Diagnostic]) -> list[Diagnostic]:
+    """``found`` with only the first follow-on about each broken file (one mistake, one error)."""
+    seen: set[str] = set()
+    out = []
+    for d in found:
+        if d.follow_on:
+            if d.message in seen:
+                continue
+            seen.add(d.message)
+        out.append(d)
+    return out
 
 
 def _hypothesis_refs(kb: KnowledgeBase, h: Hypothesis) -> list[Diagnostic]:

@@ -14,6 +14,7 @@ Layout of a knowledge base::
 from __future__ import annotations
 
 import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -25,12 +26,17 @@ from kb.gcpolicy import gc_paused, settled
 from kb.errors import ConfigError, Diagnostic, did_you_mean
 from kb.load.files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, iter_files, kb_files, read_config  # noqa: F401 (find_root: kb.load.loader is where callers look)
 from kb.model import (
+    ID_RE,
+    Broken,
     Config,
+    Construct,
+    Context,
     Evidence,
     Hypothesis,
     KnowledgeBase,
     Located,
     Registry,
+    Source,
 )
 from kb.load.yamlread import Marks, dotted, read_yaml
 
@@ -97,7 +103,7 @@ def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_ca
             key = cache.key(folder, rel, raw)
             parsed = cache.get(key)
             if parsed is None:
-                parsed = parse_file(folder, rel, raw)
+                parsed = parse_file_fully(folder, rel, raw)
                 cache.put(key, parsed)
             diags.extend(add_parsed(kb, parsed))
         cache.save()
@@ -107,26 +113,108 @@ def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_ca
 #: One parsed file: its items as (kind, item, place, {field: (line, column)}) and its diagnostics.
 Parsed = tuple[list[tuple[str, Any, Located, dict[str, tuple[int, int]]]], list[Diagnostic]]
 
+#: The same, plus the items written in the file that did not load, as (id, kb.model.Broken).
+ParsedFully = tuple[list[tuple[str, Any, Located, dict[str, tuple[int, int]]]], list[Diagnostic],
+                    list[tuple[str, Broken]]]
+
+_REGISTRY_LISTS = ("constructs", "contexts", "sources")
+_ENTRY_MODELS: dict[str, type[BaseModel]] = {"constructs": Construct, "contexts": Context, "sources": Source}
+
 
 def parse_file(folder: str, rel: str, raw: bytes) -> Parsed:
-    """Parse and validate one file on its own (no cross-file knowledge)."""
+    """Parse and validate one file on its own (no cross-file knowledge): its items and diagnostics."""
+    items, diags, _ = parse_file_fully(folder, rel, raw)
+    return items, diags
+
+
+def parse_file_fully(folder: str, rel: str, raw: bytes) -> ParsedFully:
+    """:func:`parse_file`, plus the ids of what the file holds but could not be loaded.
+
+    One mistake should give one error: an item with a wrong field keeps its
+    id (so references to it are not reported as unknown), a registry entry
+    with an error drops only that entry, and a file that does not parse
+    still gives the ids a line scan finds in it (else its name, as a guess).
+    """
     data, marks, diags = read_yaml(raw, rel)
     if diags:
-        return [], diags
+        return [], diags, _recovered_ids(folder, rel, raw)
+    if folder == "registry" and isinstance(data, dict):
+        return _parse_registry(rel, data, marks)
     item, diags = validate(FOLDERS[folder], data, marks, rel)
+    kind = "hypotheses" if folder == "hypotheses" else "evidence"
     if item is None:
-        return [], diags
-    if isinstance(item, Registry):
-        entries = [(attr, entry, (attr, index)) for attr in ("constructs", "contexts", "sources")
-                   for index, entry in enumerate(getattr(item, attr))]
-    else:
-        entries = [("hypotheses" if folder == "hypotheses" else "evidence", item, ())]
-    fields = _fields_by_entry(marks, len(entries[0][2]) if entries else 0)
-    items = []
-    for attr, entry, prefix in entries:
-        line, col = marks.get(prefix, (1, 1))
-        items.append((attr, entry, Located(rel, line, col), fields.get(prefix, {})))
-    return items, []
+        item_id = data.get("id") if isinstance(data, dict) else None
+        if isinstance(item_id, str) and ID_RE.fullmatch(item_id):
+            line, col = marks.get(("id",), (1, 1))
+            return [], diags, [(item_id, Broken(kind, Located(rel, line, col), True))]
+        return [], diags, _guessed_id(kind, rel)
+    fields = _fields_by_entry(marks, 0)
+    line, col = marks.get((), (1, 1))
+    return [(kind, item, Located(rel, line, col), fields.get((), {}))], [], []
+
+
+def _parse_registry(rel: str, data: dict, marks: Marks) -> ParsedFully:
+    """A registry file entry by entry: an entry with an error is dropped alone, its id kept as broken."""
+    registry, diags = validate(Registry, data, marks, rel)
+    bad: set[tuple[str, int]] = set()
+    lost: set[str] = set()  # lists that are not lists at all
+    for d in diags:
+        head, _, rest = d.field.partition("[")
+        if head in _REGISTRY_LISTS and rest[:1].isdigit():
+            bad.add((head, int(rest.partition("]")[0])))
+        elif head in _REGISTRY_LISTS:
+            lost.add(head)
+    fields = _fields_by_entry(marks, 2)
+    items, broken = [], []
+    for attr in _REGISTRY_LISTS:
+        entries = getattr(registry, attr) if registry is not None else data.get(attr, [])
+        if attr in lost or not isinstance(entries, list):
+            continue
+        for index, entry in enumerate(entries):
+            prefix = (attr, index)
+            line, col = marks.get(prefix, (1, 1))
+            at = Located(rel, line, col)
+            if registry is None and (attr, index) in bad:
+                item_id = entry.get("id") if isinstance(entry, dict) else None
+                if isinstance(item_id, str) and ID_RE.fullmatch(item_id):
+                    broken.append((item_id, Broken(attr, at, True)))
+                continue
+            if registry is None:
+                # this entry has no error of its own: the others' must not take it down
+                entry = _ENTRY_MODELS[attr].model_validate(entry)
+            items.append((attr, entry, at, fields.get(prefix, {})))
+    return items, diags, broken
+
+
+# `id: H02` at the start of a line (a hypothesis or evidence file), or `- id: trust` and
+# `- {id: trust, ...}` in a registry: enough to keep an id whose file YAML cannot read.
+_ID_LINE = re.compile(r"^id:[ \t]*(['\"]?)([^'\"\s#]+)\1[ \t]*(?:#.*)?$", re.M)
+_ENTRY_ID_LINE = re.compile(r"^[ \t]*(?:-[ \t]+\{?[ \t]*|[ \t]+)id:[ \t]*(['\"]?)([^'\",}\s#]+)\1", re.M)
+
+
+def _recovered_ids(folder: str, rel: str, raw: bytes) -> list[tuple[str, Broken]]:
+    """The ids a simple line scan finds in a file that does not parse; else the file name's guess."""
+    text = raw.decode("utf-8", errors="replace") if b"\x00" not in raw[:8192] else ""
+    if folder == "registry":
+        found = []
+        for m in _ENTRY_ID_LINE.finditer(text):
+            if ID_RE.fullmatch(m.group(2)):
+                line = text.count("\n", 0, m.start(2)) + 1
+                col = m.start(2) - (text.rfind("\n", 0, m.start(2)) + 1) + 1
+                found.append((m.group(2), Broken("", Located(rel, line, col), True)))
+        return found
+    kind = "hypotheses" if folder == "hypotheses" else "evidence"
+    m = _ID_LINE.search(text)
+    if m and ID_RE.fullmatch(m.group(2)):
+        line = text.count("\n", 0, m.start(2)) + 1
+        return [(m.group(2), Broken(kind, Located(rel, line, m.start(2) - (text.rfind("\n", 0, m.start(2)) + 1) + 1), True))]
+    return _guessed_id(kind, rel)
+
+
+def _guessed_id(kind: str, rel: str) -> list[tuple[str, Broken]]:
+    """The id the file's name suggests (H02.yaml: H02), as a guess: references to it become follow-ons."""
+    stem = rel.rpartition("/")[2].rpartition(".")[0]
+    return [(stem, Broken(kind, Located(rel, 1, 1), False))] if ID_RE.fullmatch(stem) else []
 
 
 def _fields_by_entry(marks: dict[tuple, tuple[int, int]], depth: int) -> dict[tuple, dict[str, tuple[int, int]]]:
@@ -143,9 +231,12 @@ def _fields_by_entry(marks: dict[tuple, tuple[int, int]], depth: int) -> dict[tu
     return grouped
 
 
-def add_parsed(kb: KnowledgeBase, parsed: Parsed) -> list[Diagnostic]:
-    """Add one file's items to ``kb``; ids already taken are reported, not added."""
-    items, diags = parsed
+def add_parsed(kb: KnowledgeBase, parsed: Parsed | ParsedFully) -> list[Diagnostic]:
+    """Add one file's items (and what did not load, to ``kb.broken``) to ``kb``; ids already taken are reported, not added."""
+    items, diags, *rest = parsed
+    for item_id, broken in rest[0] if rest else ():
+        if item_id not in kb.broken or (broken.certain and not kb.broken[item_id].certain):
+            kb.broken[item_id] = broken
     out = list(diags)
     for attr, item, at, fields in items:
         if item.id in kb.where:
@@ -215,13 +306,20 @@ def _diagnostic(model: type[BaseModel], err: dict, data: Any, marks: Marks, rel:
         return Diagnostic(rel, line, col, "KB202", f"missing required field {loc[-1]!r}", field)
     line, col = _nearest(marks, loc)
     if kind == "kb_date":
-        return Diagnostic(rel, line, col, "KB205", err["msg"], field, hint="write dates as YYYY-MM-DD")
+        # the message already says what to write when the value is shaped like a date
+        said = "YYYY-MM-DD" in err["msg"] or "real date" in err["msg"]
+        return Diagnostic(rel, line, col, "KB205", err["msg"], field, hint="" if said else "write dates as YYYY-MM-DD")
     if kind == "kb_id":
         return Diagnostic(rel, line, col, "KB206", err["msg"], field)
+    if kind in ("kb_iri", "kb_language"):
+        return Diagnostic(rel, line, col, "KB207", err["msg"], field, hint=_pattern_hint(loc))
+    if kind == "finite_number":
+        return Diagnostic(rel, line, col, "KB204", f"expected a finite number, got {value!r}", field,
+                          hint=_pattern_hint(loc))
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         choices = [c.strip("'") for c in _split_expected(expected)]
-        hint = did_you_mean(value, choices)
+        hint = _synonym(value, choices) or did_you_mean(value, choices)
         shown = repr(value) if not isinstance(value, str) else f"'{value}'"
         return Diagnostic(
             rel, line, col, "KB204", f"{shown} is not one of {', '.join(choices)}", field, hint=hint
@@ -230,7 +328,8 @@ def _diagnostic(model: type[BaseModel], err: dict, data: Any, marks: Marks, rel:
         return Diagnostic(rel, line, col, "KB204", f"{value!r} is not in the expected form", field,
                           hint=_pattern_hint(loc))
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long"):
-        return Diagnostic(rel, line, col, "KB204", _lower_first(err["msg"]) + f", got {value!r}", field)
+        return Diagnostic(rel, line, col, "KB204", _lower_first(err["msg"]) + f", got {value!r}", field,
+                          hint=_pattern_hint(loc))
     return Diagnostic(rel, line, col, "KB203", _type_message(kind, err, value), field, hint=_type_hint(kind, value))
 
 
@@ -240,12 +339,34 @@ def _split_expected(expected: str) -> list[str]:
 
 
 def _pattern_hint(loc: tuple) -> str:
+    if loc[:1] == ("scoring",):
+        return "a weight is a finite number above zero, such as 1.0; see docs/confidence.md"
+    if "languages" in loc or "site_language" in loc:
+        return "a language tag such as nb, nn, en or en-GB"
     last = loc[-1] if loc else ""
     return {
         "doi": "write the DOI without https://doi.org/, such as 10.1093/jopart/mum032",
-        "url": "a web address starting with http:// or https://",
-        "base_iri": "an http(s) IRI ending with '/'",
+        "url": "a web address starting with http:// or https://, with spaces written as %20",
+        "base_iri": "an http(s) IRI ending with '/', such as https://kb.example.org/",
     }.get(str(last), "")
+
+
+#: Words researchers write for an allowed value that no spelling distance finds.
+_SYNONYMS = {
+    "medium": "moderate", "mid": "moderate", "middle": "moderate", "average": "moderate", "fair": "moderate",
+    "high": "strong", "low": "weak", "slight": "weak", "support": "supports", "supporting": "supports",
+    "for": "supports", "against": "contradicts", "contradict": "contradicts", "refutes": "contradicts",
+    "qualify": "qualifies", "limits": "qualifies", "tested": "testing", "test": "testing",
+    "confirmed": "supported", "rejected": "refuted", "disputed": "contested",
+    # Norwegian, as the shipped KB's researchers write
+    "støtter": "supports", "støtte": "supports", "motsier": "contradicts", "nyanserer": "qualifies",
+    "svak": "weak", "middels": "moderate", "sterk": "strong",
+}
+
+
+def _synonym(value: Any, choices: list[str]) -> str:
+    meant = _SYNONYMS.get(value.lower()) if isinstance(value, str) else None
+    return f"did you mean '{meant}'?" if meant in choices else ""
 
 
 _TYPE_WORDS = {
@@ -264,6 +385,8 @@ def _type_message(kind: str, err: dict, value: Any) -> str:
     if kind.startswith("kb_"):
         return err["msg"]
     want = _TYPE_WORDS.get(kind)
+    if kind == "bool_type" and isinstance(value, str):
+        return f"expected true or false, got the text {value!r}"
     if want is None:
         return _lower_first(err["msg"])
     return f"expected {want}, got {_describe(value)}"
@@ -288,9 +411,26 @@ def _describe(value: Any) -> str:
 def _type_hint(kind: str, value: Any) -> str:
     if kind == "string_type" and not isinstance(value, (list, dict)) and value is not None:
         return "put the value in quotes so YAML reads it as text"
+    if kind == "bool_type" and isinstance(value, str):
+        plain = value.strip().lower()
+        if plain in ("true", "false"):
+            return f"write {plain} without quotes"
+        if plain in ("yes", "on", "no", "off"):
+            return f"write {'true' if plain in ('yes', 'on') else 'false'}: kb reads {value!r} as text, not as a boolean"
+        return "write true or false, without quotes"
+    if kind in ("int_type", "float_type") and isinstance(value, str):
+        return "write the number without quotes" if _is_number(value) else ""
     if kind == "list_type" and isinstance(value, str):
         return f"write a list, such as [{value}]"
     return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _lower_first(msg: str) -> str:

@@ -243,6 +243,46 @@ def _expanded_size(node: yaml.Node, budget: int) -> int:
     return count
 
 
+def _implicit_tag(value: str) -> str:
+    """The tag YAML gives a plain scalar written ``value`` (without an explicit tag)."""
+    resolvers = _Loader11.yaml_implicit_resolvers
+    for tag, regexp in resolvers.get(value[:1] if value else "", []) + resolvers.get(None, []):
+        if regexp.match(value):
+            return tag
+    return _STR
+
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+def _yaml11_oddity(node: yaml.ScalarNode) -> tuple[str, str] | None:
+    """(message, hint) for a YAML 1.1 surprise that would come out as another value than the one written.
+
+    An explicit core tag (``!!int "12"``, ``!!float``, ``!!timestamp``) turns
+    text into a number or date unseen; YAML 1.1 reads ``1:30`` as the number
+    90 (base 60), ``010`` as 8 (octal) and ``1_000`` as 1000.
+    """
+    text = node.value
+    if node.style or _implicit_tag(text) != node.tag:  # quoted, or plain but tagged otherwise
+        return (f"the explicit tag '{_tag_text(node.tag)}' is not allowed on {text!r}",
+                "remove the tag: write numbers, dates, true and false plainly, and quote text")
+    if node.tag not in (_INT, _FLOAT):
+        return None
+    if ":" in text:
+        value = _constructor.construct_object(node)
+        return (f"{text} is a base-60 number in YAML 1.1 (it would be read as {value})",
+                f"quote it ('{text}') if it is text, or write the number it means")
+    digits = text.lstrip("+-")
+    if node.tag == _INT and len(digits) > 1 and digits[0] == "0" and digits[1:2].isdigit():
+        return (f"{text} is an octal number in YAML 1.1 (it would be read as {_constructor.construct_object(node)})",
+                f"quote it ('{text}') if it is text, or write it without the leading zero")
+    if "_" in text:
+        return (f"{text} has '_' in it, which YAML 1.1 drops (it would be read as {_constructor.construct_object(node)})",
+                f"quote it ('{text}') if it is text, or write the number without '_'")
+    return None
+
+
 def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansions: list[int]) -> Any:
     if len(path) > MAX_DEPTH:
         raise _Problem("KB111", f"values are nested more than {MAX_DEPTH} deep", node, dotted(path[:1]),
@@ -262,6 +302,9 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
             )
         if node.tag == _STR:
             return node.value  # most scalars are text: no need for the constructor
+        oddity = _yaml11_oddity(node)
+        if oddity:
+            raise _Problem("KB203", oddity[0], node, dotted(path), hint=oddity[1])
         try:
             return _constructor.construct_object(node)
         except ValueError:  # shaped like a date but none, such as 2021-13-45: the model says so
