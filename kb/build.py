@@ -74,6 +74,7 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     from kb.public import public_view
     from kb.rdf.export import write_rdf_downloads
     from kb.rdf.questions import answer_saved_questions
+    from kb.site.kit import Download
     from kb.site.pages import write_pages
 
     root, project = Path(root).resolve(), Path(project).resolve()
@@ -86,8 +87,9 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     progress("standings")
     computed = standings(public)
     progress("downloads")
-    downloads = write_rdf_downloads(public, computed, docs / "downloads")
-    downloads.append(write_graph_download(public, computed, docs / "downloads"))
+    written = write_rdf_downloads(public, computed, docs / "downloads")
+    written.append(write_graph_download(public, computed, docs / "downloads"))
+    downloads = [Download.written_in(docs, path) for path in written]
     progress("history")
     history = git_history(root, public)
     progress("saved questions")
@@ -131,5 +133,5 @@ def _engine_files(root: Path, project: Path, site, portable: bool) -> None:
         if cache.is_dir():
             shutil.copytree(cache, project / PRIVACY_CACHE, dirs_exist_ok=True, symlinks=False)
         write_config(project / "mkdocs.yml", site, PRIVACY_CACHE)
-    else:
-        write_config(project / "mkdocs.yml", site, str(cache))
+    else:  # for kb build's own engine: the kb plugin makes the same pages quicker
+        write_config(project / "mkdocs.yml", site, str(cache), with_kb_plugin=True)

@@ -4,7 +4,7 @@ Takes the KB's root, the project folder the pages stage wrote (``docs/``
 and ``mkdocs.yml``) and where to put the site; runs
 ``python -m kb.engine.mkdocs`` with the KB's own ``mkdocs.yml`` when it has
 one (its hand-written pages and settings win; the ``kb`` plugin adds the
-generated pages to them) or else the project's, with the kb plugin added
+generated pages to them) or else the project's, which names the kb plugin
 for speed. MkDocs holds every page of the site while it builds; in a
 process of its own that never comes on top of the knowledge base, at every
 size. Returns MkDocs' messages (warnings) to show; raises
@@ -44,7 +44,6 @@ def _child(argv: list[str]) -> int:
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, MkDocsException
 
-    from kb.engine.plugin import KbPlugin
 
     strict = "--strict" in argv
     config_file, pages, site = [a for a in argv if a != "--strict"]
@@ -55,11 +54,10 @@ def _child(argv: list[str]) -> int:
     mkdocs_log.setLevel(logging.INFO)
     try:
         config = load_config(config_file, site_dir=site, strict=strict)
-        plugin = next((p for p in config.plugins.values() if isinstance(p, KbPlugin)), None)
-        if plugin is None:  # the project's own mkdocs.yml needs no kb; it makes kb's pages quicker
-            plugin = KbPlugin()
-            plugin.load_config({}, config_file)
-            config.plugins["kb"] = plugin
+        plugin = config.plugins.get("kb")
+        if plugin is None:
+            print(f"ERROR - {config_file} does not use the kb plugin: add '- kb' under 'plugins:'", file=sys.stderr)
+            return 1
         plugin.pages_folder = Path(pages)
         build(config)
     except (MkDocsException, Abort) as exc:

@@ -311,12 +311,10 @@ def _dot_id(value: object) -> str:
 
 
 
-def write_graph_download(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path):
-    """The downloads stage's graph: ``kb.graphml`` written into ``folder``; its :class:`~kb.site.kit.Download`."""
-    from kb.site.kit import Download
-
+def write_graph_download(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path) -> Path:
+    """The downloads stage's graph: ``kb.graphml`` written into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "kb.graphml"
     with open(target, "w", encoding="utf-8", newline="\n") as handle:
         write_graphml(build_graph(kb, computed), handle)
-    return Download(f"{folder.name}/kb.graphml", "graphml", target)
+    return target

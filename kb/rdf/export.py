@@ -590,19 +590,17 @@ def solutions_table(result) -> tuple[list[str], list[list[str]]]:
     return variables, rows
 
 
-def write_rdf_downloads(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path) -> list:
-    """The downloads stage's RDF: ``kb.ttl`` and ``kb.jsonld`` written into ``folder``; their :class:`Download` entries.
+def write_rdf_downloads(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path) -> list[Path]:
+    """The downloads stage's RDF: ``kb.ttl`` and ``kb.jsonld`` written into ``folder`` (Turtle first).
 
     Turtle is streamed from the triples, so the export is never held whole.
     JSON-LD is made from that file (the same triples in the same order, so
     the same bytes as ``kb export``; a third quicker than making the triples
     again), and the saved questions are answered from it too: re-reading the
-    file is how the pipeline bounds memory. The Turtle download comes first.
+    file is how the pipeline bounds memory.
     """
-    from kb.site.kit import Download
-
     folder.mkdir(parents=True, exist_ok=True)
     turtle, jsonld = folder / "kb.ttl", folder / "kb.jsonld"
     serialize_to(turtle, iter_triples(kb, computed), "ttl")
     serialize_to(jsonld, read_turtle(turtle), "jsonld")
-    return [Download(f"{folder.name}/kb.ttl", "ttl", turtle), Download(f"{folder.name}/kb.jsonld", "jsonld", jsonld)]
+    return [turtle, jsonld]

@@ -36,6 +36,11 @@ class Download:
     kind: str
     written: Path | None = field(default=None, compare=False)
 
+    @classmethod
+    def written_in(cls, docs: Path, path: Path) -> Download:
+        """The entry for a file written inside the docs folder ``docs`` (its kind from its suffix)."""
+        return cls(path.relative_to(docs).as_posix(), path.suffix.lstrip("."), path)
+
 
 @dataclass(frozen=True)
 class SavedQuery:
