@@ -198,10 +198,14 @@ def main(ctx: click.Context, directory: Path) -> None:
 @main.command()
 @format_option("text", "json", "github")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1).")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
 @pass_workspace
 @handle_errors
-def check(ws: Workspace, fmt: str, strict: bool) -> None:
+def check(ws: Workspace, fmt: str, strict: bool, paths: tuple[Path, ...] = ()) -> None:
     """Check every file of the knowledge base; report all problems at once.
+
+    With PATHs (as the pre-commit hook passes the changed files), checks each
+    knowledge base holding one of them instead: the nearest kb.yaml above each.
 
     Reads kb.yaml, hypotheses/, evidence/ and registry/, validates each file
     against the model and the references across files, and writes nothing
@@ -211,6 +215,8 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
     default ~/.cache/kb; KB_NO_CACHE=1 turns it off): with nothing changed,
     a check only reads and hashes the files.
     """
+    if paths:
+        sys.exit(_check_each_root([ws.start / p for p in paths], fmt, strict))
     diags, counts = _verdict(ws)
     from kb.history.checks import milestone_tag_warnings  # tags are no file: kept out of the cached verdict
     from kb.load.loader import load_config
@@ -239,6 +245,31 @@ def check(ws: Workspace, fmt: str, strict: bool) -> None:
         )
     if problems or (strict and warnings):
         sys.exit(EXIT_PROBLEMS)
+
+
+def _check_each_root(paths: list[Path], fmt: str, strict: bool) -> int:
+    """``kb check PATH...``: check the KB above each path (relative to -C), once each; the worst exit status."""
+    from kb.load.files import find_root
+
+    roots = []
+    for path in paths:
+        here = path.absolute()
+        while not here.exists() and here != here.parent:  # a deleted file: its nearest existing folder
+            here = here.parent
+        try:
+            roots.append(find_root(here if here.is_dir() else here.parent))
+        except errors.NoKnowledgeBase:
+            continue  # a file in no knowledge base is none of kb's business
+    ctx, worst = click.get_current_context(), EXIT_OK
+    for root in sorted(set(roots)):
+        if fmt == "text" and len(set(roots)) > 1:
+            click.echo(f"kb check {root}:", err=True)
+        ctx.obj = Workspace(start=root)
+        try:
+            ctx.invoke(check, fmt=fmt, strict=strict, paths=())
+        except SystemExit as exc:
+            worst = max(worst, exc.code if isinstance(exc.code, int) else EXIT_CANNOT_RUN)
+    return worst
 
 
 def _verdict(ws: Workspace) -> tuple[list[Diagnostic], dict[str, int]]:
@@ -284,22 +315,48 @@ def _counts(kb: Any) -> dict[str, int]:
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["hypothesis", "evidence"]))
-@click.option("--title", default="Untitled", help="Title of the new item.")
-@click.option("--id", "item_id", help="Use this id instead of the next free one.")
+@click.argument("kind", type=click.Choice(["hypothesis", "evidence", "source", "construct", "context"]))
+@click.option("--title", default="Untitled", help="Title (a source's title, a construct's or context's label).")
+@click.option("--id", "item_id", help="Use this id instead of the next free one (for a hypothesis or evidence)"
+                                     " or one made from the title.")
 @pass_workspace
 @handle_errors
 def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
-    """Write a new hypothesis or evidence file from a template.
+    """Write a new hypothesis or evidence file, or a new registry entry, from a template.
 
-    Takes the next free id (H11, E042...) and never overwrites a file. Prints
-    the path of the new file.
+    A hypothesis or evidence item gets a file of its own and the next free id
+    (H11, E042...). A source, construct or context is appended to the
+    registry file that already lists that kind (else registry/sources.yaml,
+    constructs.yaml or contexts.yaml), its id made from the title unless
+    --id is given; the rest of that file is left as it was, byte for byte.
+    Never overwrites anything and refuses an id already taken (exit 1).
+    Prints the path of the file written.
     """
     from kb.load.loader import load
     from kb.model import ID_RE
-    from kb.scaffold import create_file, evidence_template, hypothesis_template, next_id
+    from kb.scaffold import (REGISTRY_KINDS, append_registry_entry, create_file, evidence_template,
+                             hypothesis_template, next_id, registry_entry)
 
     kb, _ = load(ws.root)
+    if kind in REGISTRY_KINDS:
+        key, default_file = REGISTRY_KINDS[kind]
+        item_id = item_id or _slug_id(title)
+        if not ID_RE.fullmatch(item_id):
+            raise click.BadParameter(f"{item_id!r} is not a valid id (letters, digits, '-', '_')", param_hint="--id")
+        if item_id in kb.where:
+            click.echo(f"kb: the id {item_id!r} is already taken ({kb.where[item_id].path}); nothing was written",
+                       err=True)
+            sys.exit(EXIT_PROBLEMS)
+        listed = [kb.where[i].path for i in getattr(kb, key) if i in kb.where]
+        path = ws.root / (listed[-1] if listed else default_file)
+        fields = registry_entry(kind, item_id, title, dt.date.today(), kb.config.languages[0])
+        try:
+            append_registry_entry(path, key, fields, inside=ws.root)
+        except ValueError as exc:
+            click.echo(f"kb: {exc}; nothing was written", err=True)
+            sys.exit(EXIT_PROBLEMS)
+        click.echo(_shown(ws, path))
+        return
     folder = "hypotheses" if kind == "hypothesis" else "evidence"
     taken = set(kb.where) | {p.stem for p in (ws.root / folder).rglob("*.y*ml")}
     if item_id is None:
@@ -321,33 +378,55 @@ def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
     except FileExistsError:
         click.echo(f"kb: {path} already exists; nothing was written", err=True)
         sys.exit(EXIT_PROBLEMS)
-    click.echo(path.relative_to(ws.start.resolve()) if path.is_relative_to(ws.start.resolve()) else path)
+    click.echo(_shown(ws, path))
+
+
+def _slug_id(title: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:64].strip("-")
+
+
+def _shown(ws: Workspace, path: Path) -> Path:
+    start = ws.start.resolve()
+    return path.relative_to(start) if path.is_relative_to(start) else path
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", default="My theory", show_default=True, help="Title of the knowledge base.")
 @click.option("--language", default="en", show_default=True, help="Main content language (nb, en...).")
+@click.option("--kb-source", "kb_source", metavar="SPEC",
+              help="What the CI workflow installs kb from: a released version (0.2.0), a git URL"
+                   " (git+https://...@TAG) or a wheel. Default: where this kb was installed from, if known.")
 @handle_errors
-def init(directory: Path, title: str, language: str) -> None:
+def init(directory: Path, title: str, language: str, kb_source: str | None) -> None:
     """Create a new, empty knowledge base in DIRECTORY.
 
-    Writes kb.yaml, the hypotheses/, evidence/ and registry/ folders and the
-    JSON Schemas for editors. Refuses to touch a directory that already holds
-    a kb.yaml; never overwrites a file.
+    Writes kb.yaml, the hypotheses/, evidence/ and registry/ folders, the
+    JSON Schemas for editors, mkdocs.yml (so kb build and mkdocs serve work),
+    starter saved queries in queries/, a .gitignore, a pre-commit
+    configuration and a GitHub workflow that checks each push and comments
+    on each pull request. Refuses to touch a directory that already holds a
+    kb.yaml; never overwrites a file.
     """
-    from kb.scaffold import create_kb, init_files
+    from kb.scaffold import create_kb, init_files, installed_source, source_from_spec
 
     if (directory / "kb.yaml").exists():
         click.echo(f"kb: {directory / 'kb.yaml'} already exists; nothing was written", err=True)
         sys.exit(EXIT_CANNOT_RUN)
-    files = init_files(title, language)
+    source = source_from_spec(kb_source) if kb_source else installed_source()
+    files = init_files(title, language, source)
     clashes = [rel for rel in files if (directory / rel).exists()]
     if clashes:
         click.echo(f"kb: would overwrite {', '.join(clashes)}; nothing was written", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     create_kb(directory, files)
     click.echo(f"created a knowledge base in {directory} ({len(files)} files); next: cd {directory} && kb new hypothesis")
+    if source.spec:
+        click.echo(f"the CI workflow installs kb from {source.spec} ({source.origin})")
+    else:
+        click.echo(f"kb: set KB_SOURCE in {directory / '.github/workflows/kb.yml'}: {source.origin}", err=True)
 
 
 @main.command()
@@ -714,25 +793,39 @@ def publish(ws: Workspace, store_url: str, graph_iri: str | None) -> None:
 @click.argument("rev_b", required=False)
 @format_option("text", "markdown", "json")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
+@click.option("--fail-on-flip/--no-fail-on-flip", default=None,
+              help="Exit 1 when the status the evidence suggests flips for a hypothesis"
+                   " (default: review.fail_on_flip in kb.yaml at REV_A).")
 @pass_workspace
 @handle_errors
-def diff(ws: Workspace, rev_a: str, rev_b: str | None, fmt: str, output: Path | None) -> None:
-    """What changed in the framework between two git revisions.
+def diff(ws: Workspace, rev_a: str, rev_b: str | None, fmt: str, output: Path | None,
+         fail_on_flip: bool | None) -> None:
+    """What a change does to the theory, between two git revisions.
 
     REV_A and REV_B are tags, branches or commits; REV_B defaults to the
-    working tree. Lists hypotheses added, removed and revised (the statement
-    word by word), status changes, changes in standing, evidence added and
-    removed, and constructs and contexts added and removed. --format markdown
-    reads well as a pull-request comment.
+    working tree. Leads with the hypotheses whose suggested status flips (with
+    the standing before and after), then declared status changes, hypotheses
+    added and withdrawn, judgements changed on existing evidence (each field
+    old -> new), titles and statements (word by word), evidence added and
+    removed by context, and changes in standing, constructs and contexts. A
+    status or statement changed without a revision entry is flagged.
+    --format markdown is the pull-request comment; --format json is described
+    in docs/review.md.
 
-    Exit status 2 without git, in a shallow clone missing a revision, or when
-    the KB at a revision does not load.
+    Exit status 1 when a suggested status flips and --fail-on-flip (or
+    review.fail_on_flip in kb.yaml) says so, after writing the output; 2
+    without git, in a shallow clone missing a revision, or when the KB at a
+    revision does not load.
     """
     import kb.history.git as history
+    from kb.history.review import WRITERS
 
     result = history.diff(ws.root, rev_a, rev_b)
-    writer = {"text": history.format_text, "markdown": history.format_markdown, "json": history.format_json}[fmt]
-    _emit(writer(result), output)
+    _emit(WRITERS[fmt](result), output)
+    if result.flips and (result.fail_on_flip if fail_on_flip is None else fail_on_flip):
+        names = ", ".join(f"{c.id} {c.suggested_before} -> {c.suggested_after}" for c in result.flips)
+        click.echo(f"kb: the suggested status flips ({names}); failing as asked", err=True)
+        sys.exit(EXIT_PROBLEMS)
 
 
 @main.command("history")

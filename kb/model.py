@@ -535,6 +535,16 @@ class Scoring(Strict):
         return {**default, **value}
 
 
+class Review(Strict):
+    """How the pull-request check (``kb diff``, the CI workflow) treats a change."""
+
+    fail_on_flip: StrictBool = Field(
+        default=False,
+        description="true: kb diff exits 1 (and fails the CI job) when a change flips the status"
+        " the evidence suggests for a hypothesis.",
+    )
+
+
 class Config(Strict):
     """kb.yaml: the knowledge base's own settings."""
 
@@ -556,6 +566,7 @@ class Config(Strict):
     )
     milestones: list[Milestone] = Field(default_factory=list, description="Named dates.")
     scoring: Scoring = Field(default_factory=Scoring, description="Confidence model weights.")
+    review: Review = Field(default_factory=Review, description="The pull-request check (kb diff).")
     query_timeout: StrictFloat = Field(
         default=30.0, gt=0, le=86_400, allow_inf_nan=False,
         description="Seconds a SPARQL query may run (kb query, the saved questions of kb build) before it is stopped.",

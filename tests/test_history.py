@@ -111,21 +111,32 @@ def test_diff_between_tags_in_text(repo):
     out = result.output
     assert "+ H03 added (testing)" in out
     assert "- H02 removed (was testing)" in out
-    assert "~ H01 Hypothesis H01: supported -> contested" in out
-    assert "2 new contradicting evidence items from Nordre Follo" in out
-    assert "statement: Trust [-increases-] {+widens the breadth of+} participation." in out
+    assert out.splitlines()[1:3] == [
+        "suggested status flips:",
+        "  ! H01 Hypothesis H01: the evidence now suggests contested (was supported);"
+        " standing b 0.50 / d 0.00 / u 0.50 -> b 0.29 / d 0.43 / u 0.29"]
+    assert "  H01 Hypothesis H01: supported -> contested (changed without a revision entry)" in out
+    assert "~ H01 Hypothesis H01: 2 new contradicting evidence items from Nordre Follo" in out
+    assert ("statement: Trust [-increases-] {+widens the breadth of+} participation."
+            " (changed without a revision entry)") in out
     assert "standing: b " in out
-    assert "+ E002 added" in out and "+ E003 added" in out
+    assert "  Nordre Follo:\n    + E002 added (field_observation, 2022-05-01): contradicts H01\n    + E003 added" in out
+    sections = [line for line in out.splitlines() if line.endswith(":") and not line.startswith(" ")]
+    assert sections == ["suggested status flips:", "declared status:", "hypotheses added and withdrawn:",
+                        "titles and statements:", "evidence by context:", "standing:"]
 
 
 def test_diff_markdown_reads_as_a_pull_request_comment(repo):
     result = run(repo, "diff", "m-start", "m-end", "--format", "markdown")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("### Framework changes")
-    assert "- **H01** Hypothesis H01: supported → contested; 2 new contradicting evidence items from Nordre Follo" in out
+    first = out.splitlines()[0]
+    assert first.startswith("### Framework changes") and first.endswith(
+        "the evidence now suggests a different status: H01 supported → contested")
+    assert "- **H01** Hypothesis H01: supported → contested ⚠ *changed without a revision entry*" in out
+    assert "- **H01** Hypothesis H01: 2 new contradicting evidence items from Nordre Follo; standing" in out
     assert "~~increases~~ **widens the breadth of**" in out
-    assert "**Evidence**: 2 added, 0 removed" in out
+    assert "**Evidence by context: 2 added, 0 removed**\n\n- Nordre Follo\n  - E002 (field_observation" in out
 
 
 def test_diff_json_is_complete(repo):
@@ -137,6 +148,76 @@ def test_diff_json_is_complete(repo):
     assert (h01["status_before"], h01["status_after"]) == ("supported", "contested")
     assert h01["standing_after"]["disbelief"] > h01["standing_before"]["disbelief"]
     assert [e["id"] for e in data["evidence_added"]] == ["E002", "E003"]
+    assert [(f["id"], f["suggested_before"], f["suggested_after"]) for f in data["flips"]] == [
+        ("H01", "supported", "contested")]
+    assert [(u["id"], u["part"]) for u in data["unlogged"]] == [("H01", "status"), ("H01", "statement")]
+    assert data["judgements_changed"] == [] and data["fail_on_flip"] is False
+
+
+def rejudge(root: Path, logged: bool) -> None:
+    """A commit that re-reads E001 as contradicting H01 (and, unlogged or not, declares H01 contested)."""
+    text = hypothesis("H01", "Trust widens the breadth of participation.", "contested")
+    if logged:
+        text += ("revisions:\n  - {date: 2023-06-01, previous: Trust widens the breadth of participation.,"
+                 " previous_status: supported, change: contested after E001 was re-read}\n")
+    write(root, {"evidence/E001.yaml": evidence("E001", "H01", "contradicts", "stad")
+                 .replace("stance: contradicts", "stance: contradicts, scope: [stad], by: Researcher B"),
+                 "hypotheses/H01.yaml": text})
+    git(root, "commit", "-q", "-am", "Re-read E001")
+
+
+def test_a_rejudged_evidence_item_that_flips_a_suggested_status(repo):
+    write(repo, {"hypotheses/H01.yaml": hypothesis("H01", "Trust widens the breadth of participation.", "supported"),
+                 "evidence/E001.yaml": evidence("E001", "H01", "supports", "stad", "moderate"),
+                 "evidence/E002.yaml": evidence("E002", "H01", "supports", "nordre-follo"), "evidence/E003.yaml": None})
+    git(repo, "commit", "-q", "-am", "Two supporting observations")
+    rejudge(repo, logged=False)
+    md = run(repo, "diff", "HEAD~1", "HEAD", "--format", "markdown")
+    assert md.exit_code == 0, md.output
+    lines = md.output.splitlines()
+    assert "the evidence now suggests a different status: H01 supported → contested" in lines[0]
+    assert lines[2:5] == ["**Suggested status flips**", "",
+                          "- **H01** Hypothesis H01: the evidence now suggests **contested** (was supported);"
+                          " standing b 0.60 / d 0.00 / u 0.40 → b 0.33 / d 0.33 / u 0.33"]
+    assert ("- E001 on H01: stance supports → contradicts, strength moderate → strong, scope \\[\\] → \\[stad\\],"
+            " by (none) → Researcher B") in md.output
+    data = json.loads(run(repo, "diff", "HEAD~1", "HEAD", "--format", "json").output)
+    assert [(f["id"], f["suggested_before"], f["suggested_after"]) for f in data["flips"]] == [
+        ("H01", "supported", "contested")]
+    (judged,) = data["judgements_changed"]
+    assert judged == {"hypothesis": "H01", "evidence": "E001", "context": "Stad", "change": "changed", "fields": {
+        "stance": {"before": "supports", "after": "contradicts"},
+        "strength": {"before": "moderate", "after": "strong"},
+        "scope": {"before": [], "after": ["stad"]},
+        "by": {"before": None, "after": "Researcher B"}}}
+    assert data["unlogged"] == [{"id": "H01", "part": "status", "before": "supported", "after": "contested"}]
+    (h01,) = data["hypotheses_changed"]
+    assert h01["judgements"] == [{k: v for k, v in judged.items() if k != "hypothesis"}]
+    assert h01["standing_before"]["belief"] > h01["standing_after"]["belief"]
+
+
+def test_a_logged_status_change_is_not_flagged(repo):
+    rejudge(repo, logged=True)
+    data = json.loads(run(repo, "diff", "HEAD~1", "HEAD", "--format", "json").output)
+    assert data["unlogged"] == []
+    assert "revision entry" not in run(repo, "diff", "HEAD~1", "HEAD").output
+
+
+def test_fail_on_flip_from_the_flag_or_the_base_config(repo):
+    rejudge(repo, logged=False)
+    assert run(repo, "diff", "HEAD~1", "HEAD").exit_code == 0
+    flagged = run(repo, "diff", "HEAD~1", "HEAD", "--fail-on-flip", "--format", "markdown")
+    assert flagged.exit_code == 1 and flagged.output.startswith("### Framework changes")
+    assert "the suggested status flips (H01 contested -> refuted)" in flagged.output
+    # the setting is read from the base revision, so a change cannot switch off its own check
+    write(repo, {"kb.yaml": CONFIG + "review: {fail_on_flip: true}\n"})
+    git(repo, "commit", "-q", "-am", "Fail on flips")
+    rejudge_back = hypothesis("H01", "Trust widens the breadth of participation.", "contested")
+    write(repo, {"evidence/E001.yaml": evidence("E001", "H01", "supports", "stad"), "hypotheses/H01.yaml": rejudge_back})
+    git(repo, "commit", "-q", "-am", "E001 supports again")
+    assert run(repo, "diff", "HEAD~1", "HEAD").exit_code == 1
+    assert run(repo, "diff", "HEAD~1", "HEAD", "--no-fail-on-flip").exit_code == 0
+    assert run(repo, "diff", "HEAD~3", "HEAD~2").exit_code == 0  # before the setting: not asked
 
 
 def test_diff_against_the_working_tree_and_no_changes(repo):

@@ -3,8 +3,8 @@
 Takes a KB root inside a git repository; returns the KB at any revision
 (read from git's objects, never touching the working tree, through the same
 parser, cache and checks as ``kb check``), the difference between two such
-states, and the commits that changed the framework with a one-line summary
-of each.
+states (:class:`Diff`; :mod:`kb.history.review` writes it for a reviewer),
+and the commits that changed the framework with a one-line summary of each.
 
 Git itself does the reading (``git ls-tree`` and one ``git cat-file
 --batch`` per revision); we never parse git's object files by hand.
@@ -16,10 +16,7 @@ with a message saying which.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
-import json
-import re
 import shutil
 import subprocess
 from dataclasses import asdict, dataclass, field
@@ -224,6 +221,16 @@ def committed_framework(root: Path, commit: str) -> KnowledgeBase:
 
 @dataclass
 class HypothesisChange:
+    """What a change did to one hypothesis that is in both states.
+
+    The ``*_before``/``*_after`` pairs are None when that part did not change.
+    ``suggested_*`` is the status the evidence alone suggests
+    (:func:`kb.graph.score.suggest_status`), set when it flips; ``judgements``
+    lists the links on evidence present in both states whose fields changed
+    (see :func:`judgement_changes`); ``unlogged`` names the parts ("status",
+    "statement") that changed without a revision entry explaining them.
+    """
+
     id: str
     title: str
     statement_before: str | None = None
@@ -233,6 +240,13 @@ class HypothesisChange:
     standing_before: dict[str, float] | None = None
     standing_after: dict[str, float] | None = None
     new_evidence: list[dict[str, str]] = field(default_factory=list)
+    title_before: str | None = None
+    title_after: str | None = None
+    suggested_before: str | None = None
+    suggested_after: str | None = None
+    judgements: list[dict[str, Any]] = field(default_factory=list)
+    removed_evidence: list[dict[str, str]] = field(default_factory=list)
+    unlogged: list[str] = field(default_factory=list)
 
     @property
     def reworded(self) -> bool:
@@ -241,6 +255,19 @@ class HypothesisChange:
     @property
     def restated(self) -> bool:
         return self.status_before != self.status_after
+
+    @property
+    def retitled(self) -> bool:
+        return self.title_before != self.title_after
+
+    @property
+    def flipped(self) -> bool:
+        return self.suggested_before != self.suggested_after
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.reworded or self.restated or self.retitled or self.flipped or self.standing_after
+                    or self.new_evidence or self.removed_evidence or self.judgements)
 
 
 @dataclass
@@ -256,30 +283,41 @@ class Diff:
     constructs_removed: list[str] = field(default_factory=list)
     contexts_added: list[str] = field(default_factory=list)
     contexts_removed: list[str] = field(default_factory=list)
+    #: what kb.yaml at ``before`` says (review.fail_on_flip): the base's, so a change cannot switch off its own check
+    fail_on_flip: bool = False
 
     @property
     def empty(self) -> bool:
-        return not any(v for k, v in asdict(self).items() if k not in ("before", "after"))
+        return not any(v for k, v in asdict(self).items() if k not in ("before", "after", "fail_on_flip"))
+
+    @property
+    def flips(self) -> list[HypothesisChange]:
+        """The hypotheses whose suggested status flips: what a reviewer needs first."""
+        return [c for c in self.hypotheses_changed if c.flipped]
 
 
 _STANDING_EPSILON = 0.005
+#: The fields of a judgement (a link) that ``kb diff`` compares, old -> new.
+JUDGEMENT_FIELDS = ("stance", "strength", "scope", "by")
 
 
 def diff_kbs(a: KnowledgeBase, b: KnowledgeBase, label_a: str, label_b: str) -> Diff:
     """Everything that changed in the framework from ``a`` to ``b``."""
-    out = Diff(label_a, label_b)
+    out = Diff(label_a, label_b, fail_on_flip=a.config.review.fail_on_flip)
     text = b.text
     out.hypotheses_added = [{"id": h, "title": text(b.hypotheses[h].title), "status": b.hypotheses[h].status}
                             for h in b.hypotheses if h not in a.hypotheses]
     out.hypotheses_removed = [{"id": h, "title": a.text(a.hypotheses[h].title), "status": a.hypotheses[h].status}
                               for h in a.hypotheses if h not in b.hypotheses]
     new_ev = [e for e in b.evidence if e not in a.evidence]
+    gone_ev = [e for e in a.evidence if e not in b.evidence]
     out.evidence_added = [_evidence_row(b, e) for e in new_ev]
-    out.evidence_removed = [_evidence_row(a, e) for e in a.evidence if e not in b.evidence]
+    out.evidence_removed = [_evidence_row(a, e) for e in gone_ev]
     out.constructs_added = [c for c in b.constructs if c not in a.constructs]
     out.constructs_removed = [c for c in a.constructs if c not in b.constructs]
     out.contexts_added = [c for c in b.contexts if c not in a.contexts]
     out.contexts_removed = [c for c in a.contexts if c not in b.contexts]
+    rejudged = judgement_changes(a, b)
     sa, sb = standings(a), standings(b)
     for hid, hb in b.hypotheses.items():
         ha = a.hypotheses.get(hid)
@@ -289,19 +327,90 @@ def diff_kbs(a: KnowledgeBase, b: KnowledgeBase, label_a: str, label_b: str) -> 
         before, after = a.text(ha.statement), text(hb.statement)
         if before != after:
             change.statement_before, change.statement_after = before, after
+        if a.text(ha.title) != text(hb.title):
+            change.title_before, change.title_after = a.text(ha.title), text(hb.title)
         if ha.status != hb.status:
             change.status_before, change.status_after = ha.status, hb.status
         o_a, o_b = _opinion(sa[hid]), _opinion(sb[hid])
-        if any(abs(o_a[k] - o_b[k]) >= _STANDING_EPSILON for k in o_a):
+        if sa[hid].suggested != sb[hid].suggested:
+            change.suggested_before, change.suggested_after = sa[hid].suggested, sb[hid].suggested
+        if change.flipped or any(abs(o_a[k] - o_b[k]) >= _STANDING_EPSILON for k in o_a):
             change.standing_before, change.standing_after = o_a, o_b
         change.new_evidence = [
             {"id": e, "stance": link.stance, "context": _context_label(b, b.evidence[e].context),
              "kind": b.evidence[e].kind}
             for e in new_ev for link in b.evidence[e].links if link.hypothesis == hid
         ]
-        if change.reworded or change.restated or change.standing_after or change.new_evidence:
+        change.removed_evidence = [
+            {"id": e, "stance": link.stance, "context": _context_label(a, a.evidence[e].context),
+             "kind": a.evidence[e].kind}
+            for e in gone_ev for link in a.evidence[e].links if link.hypothesis == hid
+        ]
+        change.judgements = rejudged.get(hid, [])
+        change.unlogged = unlogged_changes(a, ha, hb)
+        if change.changed:
             out.hypotheses_changed.append(change)
     return out
+
+
+def unlogged_changes(a: KnowledgeBase, before: Hypothesis, after: Hypothesis) -> list[str]:
+    """Which of "status" and "statement" changed with no new revision entry explaining it.
+
+    An entry explains a status change when its ``previous_status`` is the old
+    status, and a new statement when its ``previous`` is the old statement:
+    exactly what :mod:`kb.history.asof` needs to rebuild the past from the log.
+    """
+    logged = [r for r in after.revisions if r not in before.revisions]
+    out = []
+    if before.status != after.status and not any(r.previous_status == before.status for r in logged):
+        out.append("status")
+    if before.statement != after.statement and not any(
+            r.previous == before.statement or a.text(r.previous) == a.text(before.statement) for r in logged):
+        out.append("statement")
+    return out
+
+
+def judgement_changes(a: KnowledgeBase, b: KnowledgeBase) -> dict[str, list[dict[str, Any]]]:
+    """Hypothesis id -> the judgements on evidence kept from ``a`` to ``b`` that changed.
+
+    Links of one evidence item on one hypothesis are paired by who judged
+    (``by``), the rest in the order written; each pair that differs in a
+    :data:`JUDGEMENT_FIELDS` field gives ``{"evidence", "context", "change":
+    "changed", "fields": {name: {"before", "after"}}}``; a link with no
+    partner is an ``"added"`` or ``"withdrawn"`` judgement with all its fields.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for eid, eb in b.evidence.items():
+        ea = a.evidence.get(eid)
+        if ea is None or ea.links == eb.links:
+            continue
+        for hid in dict.fromkeys([link.hypothesis for link in ea.links] + [link.hypothesis for link in eb.links]):
+            old = [link for link in ea.links if link.hypothesis == hid]
+            new = [link for link in eb.links if link.hypothesis == hid]
+            for la, lb in _pair_links(old, new):
+                fields = {f: {"before": getattr(la, f) if la else None, "after": getattr(lb, f) if lb else None}
+                          for f in JUDGEMENT_FIELDS}
+                fields = {f: v for f, v in fields.items() if v["before"] != v["after"]}
+                if not fields:
+                    continue
+                kind = "changed" if la and lb else "added" if lb else "withdrawn"
+                out.setdefault(hid, []).append({"evidence": eid, "context": _context_label(b, eb.context),
+                                                "change": kind, "fields": fields})
+    return out
+
+
+def _pair_links(old: list[Any], new: list[Any]) -> list[tuple[Any, Any]]:
+    pairs, rest_old, rest_new = [], list(old), []
+    for link in new:
+        same = next((o for o in rest_old if o.by == link.by), None)
+        if same is None:
+            rest_new.append(link)
+        else:
+            rest_old.remove(same)
+            pairs.append((same, link))
+    for i in range(max(len(rest_old), len(rest_new))):
+        pairs.append((rest_old[i] if i < len(rest_old) else None, rest_new[i] if i < len(rest_new) else None))
+    return pairs
 
 
 def _opinion(st: Any) -> dict[str, float]:
@@ -320,6 +429,7 @@ def _context_label(kb: KnowledgeBase, cid: str | None) -> str:
 def _evidence_row(kb: KnowledgeBase, eid: str) -> dict[str, str]:
     e = kb.evidence[eid]
     return {"id": eid, "kind": e.kind, "date": e.date.isoformat(), "context": e.context or "",
+            "context_label": _context_label(kb, e.context),
             "title": kb.text(e.title),
             "links": ", ".join(f"{link.stance} {link.hypothesis}" for link in e.links)}
 
@@ -328,132 +438,6 @@ def diff(root: Path, rev_a: str, rev_b: str | None = WORKTREE) -> Diff:
     a, label_a = load_clean_at(root, rev_a)
     b, label_b = load_clean_at(root, rev_b)
     return diff_kbs(a, b, label_a, label_b)
-
-
-# --- word diffs and formats -------------------------------------------------------------
-
-
-def word_diff(before: str, after: str, style: str = "text") -> str:
-    """The change word by word: [-old-]{+new+} in text, ~~old~~ **new** in Markdown."""
-    a, b = before.split(), after.split()
-    out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out += a[i1:i2]
-            continue
-        old, new = " ".join(a[i1:i2]), " ".join(b[j1:j2])
-        if style == "markdown":
-            if old:
-                out.append(f"~~{_md(old)}~~")
-            if new:
-                out.append(f"**{_md(new)}**")
-        else:
-            if old:
-                out.append(f"[-{old}-]")
-            if new:
-                out.append(f"{{+{new}+}}")
-    if style == "markdown":
-        return " ".join(w if w.startswith(("~~", "**")) else _md(w) for w in out)
-    return " ".join(out)
-
-
-def _md(text: str) -> str:
-    """Escape Markdown (and HTML) in text from YAML so a comment renders it literally."""
-    return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
-
-
-def _evidence_phrase(items: list[dict[str, str]]) -> str:
-    """'2 new contradicting observations from Nordre Follo'."""
-    groups: dict[tuple[str, str], int] = {}
-    for item in items:
-        key = (item["stance"], item["context"])
-        groups[key] = groups.get(key, 0) + 1
-    words = {"supports": "supporting", "contradicts": "contradicting", "qualifies": "qualifying"}
-    parts = []
-    for (stance, ctx), n in sorted(groups.items()):
-        noun = "item" if n == 1 else "items"
-        parts.append(f"{n} new {words[stance]} evidence {noun} from {ctx}")
-    return "; ".join(parts)
-
-
-def format_text(d: Diff) -> str:
-    lines = [f"kb diff {d.before} -> {d.after}"]
-    if d.empty:
-        return "\n".join(lines + ["no changes to the framework"]) + "\n"
-    for h in d.hypotheses_added:
-        lines.append(f"+ {h['id']} added ({h['status']}): {h['title']}")
-    for h in d.hypotheses_removed:
-        lines.append(f"- {h['id']} removed (was {h['status']}): {h['title']}")
-    for c in d.hypotheses_changed:
-        head = f"~ {c.id} {c.title}"
-        if c.restated:
-            head += f": {c.status_before} -> {c.status_after}"
-        if c.new_evidence:
-            head += f"; {_evidence_phrase(c.new_evidence)}"
-        lines.append(head)
-        if c.reworded:
-            lines.append(f"    statement: {word_diff(c.statement_before or '', c.statement_after or '')}")
-        if c.standing_after:
-            lines.append(f"    standing: {_standing(c.standing_before)} -> {_standing(c.standing_after)}")
-    for label, items in (("evidence added", d.evidence_added), ("evidence removed", d.evidence_removed)):
-        for e in items:
-            lines.append(f"{'+' if 'added' in label else '-'} {e['id']} {label.split()[1]} ({e['kind']}, {e['date']}"
-                         f"{', ' + e['context'] if e['context'] else ''}){': ' + e['links'] if e['links'] else ''}")
-    for label, items in (("construct", d.constructs_added), ("context", d.contexts_added)):
-        lines += [f"+ {label} {i} added" for i in items]
-    for label, items in (("construct", d.constructs_removed), ("context", d.contexts_removed)):
-        lines += [f"- {label} {i} removed" for i in items]
-    return "\n".join(lines) + "\n"
-
-
-def _standing(o: dict[str, float] | None) -> str:
-    if not o:
-        return "-"
-    return f"b {o['belief']:.2f} / d {o['disbelief']:.2f} / u {o['uncertainty']:.2f}"
-
-
-def format_markdown(d: Diff) -> str:
-    """A pull-request comment: the framework's changes, most important first."""
-    lines = [f"### Framework changes: `{d.before}` → `{d.after}`", ""]
-    if d.empty:
-        return "\n".join(lines + ["No changes to hypotheses, evidence, constructs or contexts."]) + "\n"
-    changed = [c for c in d.hypotheses_changed if c.restated or c.reworded or c.standing_after or c.new_evidence]
-    if d.hypotheses_added or d.hypotheses_removed or changed:
-        lines += ["**Hypotheses**", ""]
-        for h in d.hypotheses_added:
-            lines.append(f"- **{h['id']}** added ({h['status']}): {_md(h['title'])}")
-        for h in d.hypotheses_removed:
-            lines.append(f"- **{h['id']}** removed (was {h['status']}): {_md(h['title'])}")
-        for c in changed:
-            bits = []
-            if c.restated:
-                bits.append(f"{c.status_before} → {c.status_after}")
-            if c.new_evidence:
-                bits.append(_evidence_phrase(c.new_evidence))
-            if c.standing_after:
-                bits.append(f"standing {_standing(c.standing_before)} → {_standing(c.standing_after)}")
-            lines.append(f"- **{c.id}** {_md(c.title)}: " + "; ".join(bits) if bits else f"- **{c.id}** {_md(c.title)}")
-            if c.reworded:
-                lines.append(f"  - reworded: {word_diff(c.statement_before or '', c.statement_after or '', 'markdown')}")
-        lines.append("")
-    if d.evidence_added or d.evidence_removed:
-        lines += [f"**Evidence**: {len(d.evidence_added)} added, {len(d.evidence_removed)} removed", ""]
-        for e in d.evidence_added:
-            lines.append(f"- {e['id']} ({e['kind']}, {e['date']}{', ' + e['context'] if e['context'] else ''})"
-                         f"{': ' + e['links'] if e['links'] else ''}")
-        for e in d.evidence_removed:
-            lines.append(f"- ~~{e['id']}~~ removed")
-        lines.append("")
-    for label, added, removed in (("Constructs", d.constructs_added, d.constructs_removed),
-                                  ("Contexts", d.contexts_added, d.contexts_removed)):
-        if added or removed:
-            lines.append(f"**{label}**: " + ", ".join([f"+{i}" for i in added] + [f"−{i}" for i in removed]))
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def format_json(d: Diff) -> str:
-    data = asdict(d)
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- the commits that changed the framework ------------------------------------------------
