@@ -128,3 +128,16 @@ def test_a_corrupt_stored_outcome_is_ignored(tmp_path):
         f.write_bytes(b"\x80\x05not a pickle")
     again = kb_check(root)
     assert (again.exit_code, again.output) == (first.exit_code, first.output)
+
+
+def test_the_cache_is_plain_json_of_the_models(tmp_path):
+    import json
+
+    from kb.load.cache import _cache_path
+
+    root = make(tmp_path / "kb")
+    load(root)
+    stored = json.loads(_cache_path(root, True, "").read_text(encoding="utf-8"))
+    (entry,) = stored["entries"].values()
+    (item,), diags, *_ = entry
+    assert item[0] == "hypotheses" and json.loads(item[1])["title"] == "First" and diags == []

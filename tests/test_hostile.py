@@ -335,6 +335,25 @@ def test_the_answer_through_the_child_is_the_engines_answer():
     assert sorted(str(t.object) for t in built) == direct
 
 
+def test_after_a_stopped_or_crashed_query_the_next_one_is_answered():
+    import pyoxigraph as ox
+
+    from kb.rdf.queries import run_query
+
+    store = ox.Store()
+    for i in range(30):
+        store.add(ox.Quad(ox.NamedNode(f"http://x/{i}"), ox.NamedNode("http://x/p"), ox.Literal(str(i))))
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8)) + " }"
+    started = time.monotonic()
+    with pytest.raises(QueryError, match="did not finish within 0.5 s"):
+        run_query(store, slow, timeout=0.5)
+    assert time.monotonic() - started < 5
+    assert int(next(iter(run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value) == 30
+    with pytest.raises(QueryError, match="crashed the SPARQL engine"):
+        run_query(store, "SELECT * WHERE { FILTER(" + "!" * 30_000 + "true) }")
+    assert bool(run_query(store, "ASK { ?s ?p '7' }")) is True
+
+
 class Trickle(threading.Thread):
     """A store that accepts the request and answers one byte every 0.2 s, forever."""
 

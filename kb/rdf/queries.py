@@ -141,9 +141,12 @@ def run_query(store: Any, text: str, allow_service: bool = False, timeout: float
 
     Returns pyoxigraph's QuerySolutions or QueryBoolean, or :class:`Triples`;
     raises QueryError when the query is refused, invalid, too slow or crashes
-    the engine. The store is shared with the child by fork (copy-on-write),
-    so nothing is copied in; only the answer travels back. Where the system
-    cannot fork, the query runs in this process without a time limit.
+    the engine. The answering process is forked once per store (it shares
+    the store copy-on-write, so nothing is copied in) and answers every later
+    query on the same store, so the fork is paid once; it is killed at the
+    time limit or when it crashes, and the next query forks a fresh one. The
+    store must not change once it has been queried. Where the system cannot
+    fork, or with no ``timeout``, the query runs in this process.
     """
     import pyoxigraph as ox
 
@@ -152,39 +155,124 @@ def run_query(store: Any, text: str, allow_service: bool = False, timeout: float
     guard_query(text, allow_service)
     if not hasattr(os, "fork") or timeout is None:
         return _decode(*_answer(store, text, prefixes), ox)
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: answer, write, and leave without running anything of the parent's
-        status = 1
-        try:
-            os.close(read_end)
-            kind, body = _answer(store, text, prefixes)
-            _write_all(write_end, kind + body)
-            status = 0
-        except QueryError as exc:
-            _write_all(write_end, b"E" + str(exc).encode("utf-8", "replace"))
-        except BaseException as exc:  # anything else is reported, never raised into the parent's code
-            _write_all(write_end, b"E" + f"the query failed: {exc}".encode("utf-8", "replace"))
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    try:
-        data, finished = _read_until(read_end, pid, time.monotonic() + timeout)
-    finally:
-        os.close(read_end)
-    if not finished:
+    worker = _Worker.for_store(store, prefixes)
+    data = worker.ask(text, time.monotonic() + timeout)
+    if data is None:
+        worker.stop()
         raise QueryError(f"the query did not finish within {timeout:g} s and was stopped"
                          " (set query_timeout in kb.yaml or pass --timeout to allow longer)")
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        raise QueryError(f"the query crashed the SPARQL engine (signal {os.WTERMSIG(status)}); "
-                         "simplify it (fewer nested or chained expressions)")
-    if not data:
+    if not data:  # a frame is never empty: the child ended without an answer
+        status = worker.stop()
+        if os.WIFSIGNALED(status):
+            raise QueryError(f"the query crashed the SPARQL engine (signal {os.WTERMSIG(status)}); "
+                             "simplify it (fewer nested or chained expressions)")
         raise QueryError("the query failed without an answer")
     kind, body = data[:1], data[1:]
     if kind == b"E":
         raise QueryError(body.decode("utf-8", "replace"))
     return _decode(kind, body, ox)
+
+
+_DIED = b""
+_LENGTH = 8
+
+
+class _Worker:
+    """A forked child that answers queries on one store, one at a time, through two pipes."""
+
+    current: "_Worker | None" = None
+
+    def __init__(self, store: Any, prefixes: dict[str, str]) -> None:
+        self.store_id, self.prefixes_id = id(store), id(prefixes)
+        self.store = store  # kept, so that its id cannot be reused by another store
+        request_r, request_w = os.pipe()
+        answer_r, answer_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: serve until the parent closes the request pipe, then leave
+            try:
+                import faulthandler
+
+                faulthandler.disable()  # a crash is reported by the parent, as one line
+                os.close(request_w)
+                os.close(answer_r)
+                _serve(store, prefixes, request_r, answer_w)
+            finally:
+                os._exit(0)  # never run anything of the parent's (atexit, buffers)
+        os.close(request_r)
+        os.close(answer_w)
+        self.pid, self.requests, self.answers = pid, request_w, answer_r
+
+    @classmethod
+    def for_store(cls, store: Any, prefixes: dict[str, str]) -> "_Worker":
+        worker = cls.current
+        if worker is None or worker.store_id != id(store) or worker.prefixes_id != id(prefixes):
+            if worker is not None:
+                worker.stop()
+            worker = cls.current = cls(store, prefixes)
+        return worker
+
+    def ask(self, text: str, deadline: float) -> bytes | None:
+        """The answer frame; None at the deadline; _DIED when the child ended without one."""
+        raw = text.encode("utf-8", "surrogatepass")
+        try:
+            _write_all(self.requests, len(raw).to_bytes(_LENGTH, "little") + raw)
+            head = _read_exactly(self.answers, _LENGTH, deadline)
+            if head is None or len(head) < _LENGTH:
+                return head if head is None else _DIED
+            size = int.from_bytes(head, "little")
+            body = _read_exactly(self.answers, size, deadline)
+        except OSError:  # BrokenPipeError: the child is gone
+            return _DIED
+        if body is None or len(body) == size:
+            return body
+        return _DIED
+
+    def stop(self) -> int:
+        """Kill the child (if still running) and return its wait status."""
+        if _Worker.current is self:
+            _Worker.current = None
+        for fd in (self.requests, self.answers):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return os.waitpid(self.pid, 0)[1]
+
+
+def _serve(store: Any, prefixes: dict[str, str], requests: int, answers: int) -> None:
+    while True:
+        head = _read_exactly(requests, _LENGTH, None)
+        if not head or len(head) < _LENGTH:
+            return
+        text = (_read_exactly(requests, int.from_bytes(head, "little"), None) or b"").decode("utf-8", "surrogatepass")
+        try:
+            kind, body = _answer(store, text, prefixes)
+            frame = kind + body
+        except QueryError as exc:
+            frame = b"E" + str(exc).encode("utf-8", "replace")
+        except Exception as exc:  # reported as the query's failure, never raised into the parent's code
+            frame = b"E" + f"the query failed: {exc}".encode("utf-8", "replace")
+        _write_all(answers, len(frame).to_bytes(_LENGTH, "little") + frame)
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes | None:
+    """``size`` bytes from ``fd`` (fewer at end of file); None if ``deadline`` passes first."""
+    chunks, got = [], 0
+    while got < size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+        chunk = os.read(fd, min(size - got, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def _answer(store: Any, text: str, prefixes: dict[str, str]) -> tuple[bytes, bytes]:
@@ -218,22 +306,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-
-
-def _read_until(fd: int, pid: int, deadline: float) -> tuple[bytes, bool]:
-    """Everything the child writes, or (partial, False) after killing it at ``deadline``."""
-    chunks = []
-    while True:
-        left = deadline - time.monotonic()
-        ready = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return b"", False
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            return b"".join(chunks), True
-        chunks.append(chunk)
 
 
 # --- saved queries ---------------------------------------------------------------------
