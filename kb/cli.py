@@ -338,6 +338,11 @@ def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
                              hypothesis_template, next_id, registry_entry)
 
     kb, _ = load(ws.root)
+    try:
+        title.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.BadParameter("the title is not valid text (undecodable bytes); nothing was written",
+                                 param_hint="--title") from None
     if kind in REGISTRY_KINDS:
         key, default_file = REGISTRY_KINDS[kind]
         item_id = item_id or _slug_id(title)
@@ -368,11 +373,6 @@ def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
         sys.exit(EXIT_PROBLEMS)
     template = hypothesis_template if kind == "hypothesis" else evidence_template
     path = ws.root / folder / f"{item_id}.yaml"
-    try:
-        title.encode("utf-8")
-    except UnicodeEncodeError:
-        raise click.BadParameter("the title is not valid text (undecodable bytes); nothing was written",
-                                 param_hint="--title") from None
     try:
         create_file(path, template(item_id, title, dt.date.today(), kb.config.languages[0]), inside=ws.root)
     except FileExistsError:
@@ -416,7 +416,8 @@ def init(directory: Path, title: str, language: str, kb_source: str | None) -> N
         click.echo(f"kb: {directory / 'kb.yaml'} already exists; nothing was written", err=True)
         sys.exit(EXIT_CANNOT_RUN)
     source = source_from_spec(kb_source) if kb_source else installed_source()
-    files = init_files(title, language, source)
+    kb_dir = _folder_in_repository(directory)
+    files = init_files(title, language, source, kb_dir)
     clashes = [rel for rel in files if (directory / rel).exists()]
     if clashes:
         click.echo(f"kb: would overwrite {', '.join(clashes)}; nothing was written", err=True)
@@ -427,6 +428,25 @@ def init(directory: Path, title: str, language: str, kb_source: str | None) -> N
         click.echo(f"the CI workflow installs kb from {source.spec} ({source.origin})")
     else:
         click.echo(f"kb: set KB_SOURCE in {directory / '.github/workflows/kb.yml'}: {source.origin}", err=True)
+    if kb_dir != ".":
+        click.echo(f"kb: {directory} is the folder {kb_dir} of a git repository: move .github/ and"
+                   " .pre-commit-config.yaml to the repository's top, where GitHub and pre-commit read them"
+                   f" (the workflow's KB_DIR is {kb_dir})", err=True)
+
+
+def _folder_in_repository(directory: Path) -> str:
+    """DIRECTORY's path inside the git repository holding it ('.' at its top, or in none)."""
+    from kb.history.git import Repo
+
+    here, rest = directory.absolute(), []
+    while not here.exists() and here != here.parent:
+        rest.insert(0, here.name)
+        here = here.parent
+    try:
+        repo = Repo.of(here)
+    except KbError:
+        return "."
+    return "/".join([repo.prefix] * bool(repo.prefix) + rest) or "."
 
 
 @main.command()

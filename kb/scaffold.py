@@ -187,8 +187,8 @@ def create_kb(directory: Path, files: dict[str, str]) -> None:
         raise
 
 
-def init_files(title: str, language: str, kb_source: "KbSource | None" = None) -> dict[str, str]:
-    """Relative path -> content of a new, empty knowledge base."""
+def init_files(title: str, language: str, kb_source: "KbSource | None" = None, kb_dir: str = ".") -> dict[str, str]:
+    """Relative path -> content of a new, empty knowledge base (``kb_dir``: its folder in the git repository)."""
     source = kb_source or installed_source()
     files = {
         "kb.yaml": f"""# yaml-language-server: $schema={SCHEMA_DIR}/config.schema.json
@@ -209,7 +209,7 @@ review: {{fail_on_flip: false}}
         "registry/contexts.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\ncontexts: []\n",
         "registry/sources.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\nsources: []\n",
         ".gitignore": "# the built website and the downloads of its build (Mermaid)\nsite/\n.cache/\n",
-        ".github/workflows/kb.yml": workflow_text(source),
+        ".github/workflows/kb.yml": workflow_text(source, kb_dir),
         ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,
         "mkdocs.yml": MKDOCS_CONFIG,
         "docs/.gitkeep": "",
@@ -281,11 +281,12 @@ def installed_source() -> KbSource:
     return KbSource(url, "the address kb was installed from")
 
 
-def workflow_text(source: KbSource) -> str:
-    """The CI workflow, installing kb from ``source``."""
+def workflow_text(source: KbSource, kb_dir: str = ".") -> str:
+    """The CI workflow, installing kb from ``source``, for the KB in ``kb_dir`` of the repository."""
     note = f"Set by kb init from {source.origin}." if source.spec else \
         f"kb init could not tell where kb comes from ({source.origin}): set it, or the job stops at 'Install kb'."
-    return WORKFLOW.replace("{note}", note).replace("{source}", json.dumps(source.spec))
+    return (WORKFLOW.replace("{note}", note).replace("{source}", json.dumps(source.spec))
+            .replace('KB_DIR: "."', f"KB_DIR: {json.dumps(kb_dir)}"))
 
 
 #: The CI workflow `kb init` writes (and this repository uses, installing

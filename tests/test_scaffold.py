@@ -228,6 +228,18 @@ def test_init_writes_a_site_config_queries_and_a_gitignore(tmp_path):
     assert (tmp_path / "site/hypotheses/H01/index.html").is_file()
 
 
+def test_init_in_a_sub_folder_of_a_repository_points_the_workflow_there(tmp_path):
+    (tmp_path / "repo").mkdir()
+    git(tmp_path / "repo", "init", "-q", "-b", "main")
+    result = CliRunner().invoke(main, ["init", str(tmp_path / "repo/research/theory")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "move .github/ and .pre-commit-config.yaml to the repository's top" in result.output
+    workflow = yaml.safe_load((tmp_path / "repo/research/theory/.github/workflows/kb.yml").read_text())
+    assert workflow["env"]["KB_DIR"] == "research/theory"
+    init(tmp_path / "other/kb")  # in no repository yet: at its top once it is one
+    assert 'KB_DIR: "."' in (tmp_path / "other/kb/.github/workflows/kb.yml").read_text()
+
+
 def test_pre_commit_hook_checks_a_kb_in_a_sub_folder(tmp_path):
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     (hook,) = hooks
