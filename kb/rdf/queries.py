@@ -61,14 +61,14 @@ _SERVICE_MESSAGE = (
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # The grammar's own terminals (SPARQL 1.1, section 19.8): what is inside them is not code.
-_SKIP = re.compile(
+_STRING = re.compile(
     r"""'''(?:(?:'|'')?(?:[^'\\]|\\[tbnrf\\"']))*'''"""
     r'''|"""(?:(?:"|"")?(?:[^"\\]|\\[tbnrf\\"']))*"""'''
     r"""|'(?:[^'\\\n\r]|\\[tbnrf\\"'])*'"""
     r'''|"(?:[^"\\\n\r]|\\[tbnrf\\"'])*"'''
-    r'|<[^<>"{}|^`\\\x00-\x20]*>'
-    r"|#[^\n\r]*"
 )
+_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_SPECIAL = re.compile(r"[\"'<#]")
 _SERVICE_WORD = re.compile(r"(?<![?$\w])service(?!\w)", re.IGNORECASE)
 _UPDATE_WORD = re.compile(r"(?<![?$\w:])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)(?![\w:])", re.IGNORECASE)
 _READ_WORD = re.compile(r"(?<![?$\w:])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
@@ -88,13 +88,33 @@ def unescape_codepoints(text: str) -> str:
 def code_parts(text: str) -> list[str]:
     """The stretches of an (unescaped) query that are code: strings, IRIs and comments left out.
 
-    A quote or ``<`` that starts no complete terminal stays in the code, so a
-    malformed string can never hide what follows it.
+    One pass, left to right, as the grammar's tokenizer reads: a ``<`` that
+    starts no IRI is an operator and stays in the code; a quote that starts
+    no complete string makes the query invalid, and it is refused here (so a
+    malformed string can hide nothing, and no input makes this scan slower
+    than linear).
     """
-    parts, at = [], 0
-    for m in _SKIP.finditer(text):
-        parts.append(text[at:m.start()])
-        at = m.end()
+    parts, at, pos = [], 0, 0
+    while (m := _SPECIAL.search(text, pos)) is not None:
+        start, ch = m.start(), m.group()
+        if ch == "#":
+            ends = [k for k in (text.find("\n", start), text.find("\r", start)) if k >= 0]
+            end = min(ends) if ends else len(text)
+        elif ch == "<":
+            iri = _IRI.match(text, start)
+            if iri is None:
+                pos = start + 1
+                continue
+            end = iri.end()
+        else:
+            string = _STRING.match(text, start)
+            if string is None:
+                line = text.count("\n", 0, start) + 1
+                raise QueryError(f"the query is not valid SPARQL: the string starting on line {line} is not closed "
+                                 "(or holds an escape SPARQL does not know)")
+            end = string.end()
+        parts.append(text[at:start])
+        at = pos = end
     parts.append(text[at:])
     return parts
 
