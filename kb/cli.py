@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from functools import wraps
@@ -84,8 +85,7 @@ class Workspace:
         return public_view(kb)
 
 
-class ProblemsFound(Exception):
-    """Raised inside the CLI when the KB has errors; exit status 1."""
+ProblemsFound = errors.ProblemsFound  # the KB has errors: exit status 1
 
 
 pass_workspace = click.make_pass_decorator(Workspace)
@@ -99,6 +99,8 @@ def handle_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except ProblemsFound as exc:
+            for d in exc.diagnostics:
+                click.echo(d.format(), err=True)
             click.echo(f"kb: {exc}", err=True)
             sys.exit(EXIT_PROBLEMS)
         except errors.UnknownItem as exc:
@@ -879,80 +881,74 @@ def history_command(ws: Workspace, item_id: str | None, limit: int | None, fmt: 
 @main.command()
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to build into (default: site/ in the KB).")
-@click.option("--strict", is_flag=True, help="Fail on any MkDocs warning (such as a saved query that fails).")
-@click.option("--finish", nargs=2, hidden=True, metavar="WORK BUILT",
-              help="The second process of a build in two: the work folder, and what it holds.")
+@click.option("--strict", is_flag=True,
+              help="Fail on any warning: of the checks, a saved question that fails, or MkDocs'.")
 @pass_workspace
 @handle_errors
-def build(ws: Workspace, output: Path | None, strict: bool, finish: tuple[str, str] | None) -> None:
+def build(ws: Workspace, output: Path | None, strict: bool) -> None:
     """Check the KB, export it and build the website, in one go.
 
-    Runs the checks (stopping on errors), then builds the MkDocs Material
-    site with a page per hypothesis, evidence item, construct and context,
-    the framework map, the evidence gap map, the timeline and the saved
-    queries, with the RDF (Turtle, JSON-LD) and GraphML downloads. The site
-    is built beside the old one and swapped in only when complete, so a
-    failed build leaves the previous site intact.
+    Runs the pipeline (kb/build.py, docs/architecture.md): load, check
+    (stopping on errors), the public view, standings, the RDF (Turtle,
+    JSON-LD) and GraphML downloads, git history, the saved questions, the
+    pages, then MkDocs Material in a child process. The site is built beside
+    the old one and exchanged with it only when complete, so a failed build
+    leaves the previous site intact.
     """
-    from kb.engine.mkdocs import build_site, finish_site, prepare_site
+    from kb.build import build as run
 
-    if finish:
-        if output is None:
-            raise click.UsageError("--finish needs -o, the site's folder")
-        work, built = finish
-        finish_site(Path(work), output, strict=strict)
-        click.echo(f"built {output}: {built}")
-        return
-    kb = ws.load_clean()
-    built = f"{len(kb.hypotheses)} hypotheses, {len(kb.evidence)} evidence items"
     target = (output if output is not None else ws.root / "site").resolve()
-    items = len(kb.hypotheses) + len(kb.evidence)
-    if not (_OWN_PROCESS and os.name == "posix" and items >= TWO_PROCESSES_FROM):
-        handed = [kb]
-        del kb  # the build lets the KB go once its pages are made (a gigabyte at 100,000 items)
-        build_site(ws.root, handed.pop(), target, strict=strict)
-        click.echo(f"built {target}: {built}")
-        return
-    work = prepare_site(ws.root, kb, target, strict=strict)
-    _continue_in_a_fresh_process(["build", "-o", str(target), "--finish", str(work), built]
-                                 + (["--strict"] if strict else []), work)
+    built = run(ws.root, target, strict=strict, progress=_progress())
+    _show_warnings(built)
+    click.echo(f"built {target}: {built.hypotheses} hypotheses, {built.evidence} evidence items")
 
 
-#: True when kb runs as its own program (:func:`program`), not inside a test runner or a host.
-_OWN_PROCESS = False
-#: Hypotheses and evidence items from which ``kb build`` runs MkDocs in a process of its own
-#: (:func:`_continue_in_a_fresh_process`): below, the second start (half a second) costs more than the
-#: memory it gives back.
-TWO_PROCESSES_FROM = 5_000
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail on any warning (of the checks, or a saved question that fails).")
+@pass_workspace
+@handle_errors
+def pages(ws: Workspace, directory: Path, strict: bool) -> None:
+    """Write the whole site as a plain docs folder that any site engine can build.
+
+    DIRECTORY gets docs/ (the pages as Markdown with HTML, the stylesheet,
+    the downloads, and the KB's own hand-written pages) and a mkdocs.yml that
+    builds with MkDocs + Material, ProperDocs or Zensical, with no kb plugin:
+    `mkdocs build -f DIRECTORY/mkdocs.yml`. DIRECTORY must be new or empty.
+    """
+    from kb.build import pages as run
+
+    directory = directory.resolve()
+    if directory.is_symlink() or (directory.exists() and any(directory.iterdir())):
+        raise click.UsageError(f"{directory} exists and is not empty; kb pages writes only into a new folder")
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        built = run(ws.root, directory, strict=strict, progress=_progress())
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)  # no half-made folder
+        raise
+    _show_warnings(built)
+    click.echo(f"wrote {directory}: {built.hypotheses} hypotheses, {built.evidence} evidence items; "
+               f"build it with: mkdocs build -f {directory / 'mkdocs.yml'}")
+
+
+def _progress() -> Callable[[str], None]:
+    """Stage names on stderr while a terminal watches; nothing in a pipe or a log."""
+    if not sys.stderr.isatty():
+        return lambda stage: None
+    return lambda stage: click.echo(f"kb: {stage}...", err=True)
+
+
+def _show_warnings(built: Any) -> None:
+    for d in built.warnings:
+        click.echo(d.format(), err=True)
+    for line in built.engine_messages:
+        click.echo(line, err=True)
 
 
 def program() -> None:
     """The ``kb`` program (and ``python -m kb``)."""
-    global _OWN_PROCESS
-    _OWN_PROCESS = True
+    from kb.gcpolicy import for_batch_program
+
+    for_batch_program()  # once, here: library functions leave the collector alone
     main()
-
-
-def _continue_in_a_fresh_process(args: list[str], work: Path) -> None:
-    """Replace this process with ``kb ARGS``: what it held (the loaded KB) goes back to the system.
-
-    Run by ``kb build`` (as its own program, on POSIX systems) once the pages
-    of a KB of at least :data:`TWO_PROCESSES_FROM` items are made.
-
-    Python keeps most of the memory of the objects it frees for its own later
-    use (it returns an arena of small objects only when every object in it
-    has gone), so in one process the KB's memory would stay under MkDocs'
-    pages and the saved questions' store: a gigabyte at 100,000 items (see
-    benchmarks/README.md). Replacing the process, rather than starting a
-    child, leaves no parent waiting with the KB.
-    """
-    import shutil
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        # -P: the directory kb runs in is not searched for modules (it may hold a folder named kb)
-        os.execv(sys.executable, [sys.executable, "-P", "-m", "kb", *args])
-    except OSError:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
