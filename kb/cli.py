@@ -739,6 +739,8 @@ def query(ws: Workspace, query: str, fmt: str, allow_service: bool, timeout: flo
     store = load_store_draining(kb)  # the KB's evidence leaves it before the store fills
     del kb
     result = run_query(store, text, allow_service, timeout=limit)
+    from kb.rdf.queries import format_result
+
     click.echo(format_result(result, fmt), nl=False)
 
 
@@ -759,29 +761,6 @@ def _query_text(ws: Workspace, query: str) -> str:
                     raise errors.QueryError(f"{query}: byte 0x{raw[exc.start]:02x} is not valid UTF-8") from None
         raise errors.QueryError(f"no query file {query!r}")
     return query
-
-
-def format_result(result: Any, fmt: str) -> str:
-    """A query result as text in the asked format."""
-    import pyoxigraph as ox
-
-    from kb.rdf.export import serialize_triples, solutions_table
-    from kb.rdf.queries import Triples
-
-    if isinstance(result, ox.QueryBoolean):
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(result)}) + "\n"
-        return ("true" if bool(result) else "false") + "\n"
-    if isinstance(result, (ox.QueryTriples, Triples)):
-        items = sorted(result, key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
-        return serialize_triples(items, "nt" if fmt == "nt" else "ttl")
-    if fmt in ("json", "csv", "tsv"):
-        kind = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                "tsv": ox.QueryResultsFormat.TSV}[fmt]
-        text = result.serialize(format=kind).decode("utf-8")
-        return text if text.endswith("\n") else text + "\n"
-    variables, rows = solutions_table(result)
-    return _table([dict(zip(variables, r)) for r in rows], variables, "text") + f"({len(rows)} rows)\n"
 
 
 @main.command()

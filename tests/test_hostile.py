@@ -82,16 +82,42 @@ def test_a_kb_yaml_that_is_a_fifo_or_a_link_out_cannot_be_used(make_kb, run_kb, 
     assert "kb.yaml:1:1: error KB110" in result.stderr
 
 
-def test_an_unreadable_folder_is_an_error_not_skipped(make_kb, run_kb):
-    if os.geteuid() == 0:
-        pytest.skip("root reads every folder: permissions cannot make one unreadable")
-    root = make_kb({"hypotheses/H01.yaml": H01, "evidence/closed/E001.yaml": "id: E001\n"})
-    (root / "evidence" / "closed").chmod(0)
+#: ``kb check`` as an unprivileged user: root reads every folder whatever its mode, so the test
+#: (run as root in CI) imports what the check needs, then drops to ``nobody`` before kb reads the KB.
+AS_NOBODY = """
+import os, sys
+import kb.cli, kb.load.loader, kb.load.check, kb.load.files, kb.load.cache, kb.history.checks, kb.history.git
+import pydantic, yaml, click.testing, unicodedata, difflib, json, csv, io, hashlib, encodings.idna  # what the check imports lazily
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
+kb.cli.main(["check"], standalone_mode=True)
+"""
+
+
+def test_an_unreadable_folder_is_an_error_not_skipped(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from conftest import write_files
+
+    base = Path(tempfile.mkdtemp(prefix="kb-unreadable-"))  # pytest's own folders are closed to others
     try:
-        result = run_kb("check", cwd=root)
+        root = base / "kb"
+        root.mkdir()
+        write_files(root, {"kb.yaml": "title: T\nbase_iri: https://kb.example.org/t/\nlanguages: [en]\n",
+                           "hypotheses/H01.yaml": H01, "evidence/closed/E001.yaml": "id: E001\n"})
+        for path in [base, *base.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (root / "evidence" / "closed").chmod(0)
+        env = {"KB_NO_CACHE": "1", "HOME": str(base), "PATH": "/usr/bin:/bin"}
+        result = subprocess.run([sys.executable, "-c", AS_NOBODY] if os.geteuid() == 0 else
+                                [sys.executable, "-m", "kb", "check"], cwd=root, capture_output=True, text=True,
+                                env=env, timeout=120)
     finally:
-        (root / "evidence" / "closed").chmod(0o755)
-    assert result.exit_code == 1, result.output
+        (base / "kb" / "evidence" / "closed").chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+    assert result.returncode == 1, result.stdout + result.stderr
     assert "evidence/closed:1:1: error KB110 the folder cannot be read" in result.stderr
 
 

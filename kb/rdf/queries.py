@@ -29,6 +29,7 @@ would be run, 2 with the reason when not); the fuzz tests use it.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -329,6 +330,39 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 # --- saved queries ---------------------------------------------------------------------
+
+
+# --- answers as text ------------------------------------------------------------------
+
+
+def format_result(result: Any, fmt: str) -> str:
+    """A query result as text in the asked format."""
+    import pyoxigraph as ox
+
+    from kb.rdf.export import serialize_triples, solutions_table
+
+    if isinstance(result, ox.QueryBoolean):
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": bool(result)}) + "\n"
+        return ("true" if bool(result) else "false") + "\n"
+    if isinstance(result, (ox.QueryTriples, Triples)):
+        items = sorted(result, key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+        return serialize_triples(items, "nt" if fmt == "nt" else "ttl")
+    if fmt in ("json", "csv", "tsv"):
+        kind = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                "tsv": ox.QueryResultsFormat.TSV}[fmt]
+        text = result.serialize(format=kind).decode("utf-8")
+        return text if text.endswith("\n") else text + "\n"
+    variables, rows = solutions_table(result)
+    return text_table(variables, rows) + f"({len(rows)} rows)\n"
+
+
+def text_table(columns: list[str], rows: list[list[str]]) -> str:
+    """Solutions as an aligned plain-text table, for a terminal."""
+    widths = [max([len(c), *(len(r[k]) for r in rows)]) for k, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 def read_saved_queries(root: Path) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
