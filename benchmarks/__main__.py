@@ -18,7 +18,7 @@ Stages (default: all; ``diff`` only at medium unless named):
             floor: nx.MultiDiGraph of the same nodes and edges, from plain data
     turtle  kb.rdf.export.serialize(kb, 'ttl')
             floor: the same triples made with pyoxigraph and serialised by it
-    queries queries/*.rq by kb.rdf.export.run_query on kb's store
+    queries queries/*.rq by kb.rdf.queries.run_query (guarded, time-limited) on kb's store
             floor: the same queries by a plain pyoxigraph Store loaded from the Turtle
     site    kb build
             floor: mkdocs build (Material) of as many simple pages, item pages out of the nav

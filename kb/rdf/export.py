@@ -27,7 +27,6 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from kb.gcpolicy import gc_paused
 from kb.errors import QueryError
 from kb.model import Evidence, Hypothesis, KnowledgeBase
 from kb.graph.score import Standing, standings as compute_standings
@@ -181,8 +180,7 @@ def iter_triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None,
     whole KB and the whole store at once; ``kb`` is of no further use then.
     """
     computed = computed if computed is not None else compute_standings(kb)
-    with gc_paused():
-        yield from _triples(kb, computed, release)
+    yield from _triples(kb, computed, release)
 
 
 def _drained(items: dict) -> Iterator:
@@ -490,14 +488,7 @@ def serialize_to(path: Path, items: Iterable[ox.Triple | ox.Quad], fmt: str) -> 
                 handle.write(b"\n")
 
 
-# --- SPARQL ---------------------------------------------------------------------------
-
-def guard_query(query: str, allow_service: bool = False) -> None:
-    """Refuse SPARQL Update always, SERVICE unless allowed, and queries too long or too deep
-    (:func:`kb.rdf.queries.guard_query`, where the rules are)."""
-    from kb.rdf.queries import guard_query as guard
-
-    guard(query, allow_service)
+# --- stores, and terms as text (the queries themselves: kb.rdf.queries) ------------------
 
 
 #: Triples handed to the store's bulk loader at a time: it buffers what it is given,
@@ -554,19 +545,6 @@ def load_store_from(path: Path) -> ox.Store:
     store = ox.Store()
     store.load(path=str(path), format=ox.RdfFormat.TURTLE)
     return store
-
-
-def run_query(store: ox.Store, query: str, allow_service: bool = False, timeout: float | None = None):
-    """Run a read-only query: QuerySolutions, QueryBoolean or :class:`kb.rdf.queries.Triples`.
-
-    Checked, then answered in a child process stopped after ``timeout``
-    seconds (default :data:`kb.rdf.queries.DEFAULT_TIMEOUT`); see
-    :func:`kb.rdf.queries.run_query`.
-    """
-    from kb.rdf import queries
-
-    return queries.run_query(store, query, allow_service,
-                             queries.DEFAULT_TIMEOUT if timeout is None else timeout, PREFIXES)
 
 
 def term_text(term) -> str:
