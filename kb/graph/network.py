@@ -27,15 +27,13 @@ from xml.sax.saxutils import escape
 
 import networkx as nx
 
-from kb.gcpolicy import gc_paused
 from kb.model import KnowledgeBase
 from kb.graph.score import Standing
 
 
 def build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None = None) -> nx.MultiDiGraph:
     """One directed multigraph of the whole KB, built in one pass."""
-    with gc_paused():
-        return _build_graph(kb, standings)
+    return _build_graph(kb, standings)
 
 
 def _build_graph(kb: KnowledgeBase, standings: dict[str, Standing] | None) -> nx.MultiDiGraph:

@@ -29,7 +29,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
 
-from kb.gcpolicy import gc_paused
 from kb.errors import Diagnostic
 from kb.model import Evidence, KnowledgeBase, Link, Scoring
 
@@ -241,9 +240,8 @@ class _Contributions:
 
     def of(self, hypothesis: str) -> tuple[Contribution, ...]:
         if self._by_h is None:
-            with gc_paused():
-                self._by_h = {hid: tuple(sorted(found, key=_in_order))
-                              for hid, found in contributions(self._kb, self._context).items()}
+            self._by_h = {hid: tuple(sorted(found, key=_in_order))
+                          for hid, found in contributions(self._kb, self._context).items()}
         return self._by_h.get(hypothesis, ())
 
 
@@ -259,42 +257,41 @@ def standings(kb: KnowledgeBase, context: str | None = None) -> dict[str, Standi
     holds_in = kb.link_holds_in
     # per hypothesis: [r, s, supports, contradicts, qualifies, latest date]
     acc: dict[str, list] = {hid: [0.0, 0.0, 0, 0, 0, None] for hid in kb.hypotheses}
-    with gc_paused():
-        for e in _evidence_in(kb, context):
-            links = e.links
-            if not links:
+    for e in _evidence_in(kb, context):
+        links = e.links
+        if not links:
+            continue
+        if len(links) > 1:
+            judges = _judges(links)
+        kind_weight = kind_weights.get(e.kind, 1.0)
+        for link in links:
+            if context is not None and not holds_in(e, link, context):
                 continue
-            if len(links) > 1:
-                judges = _judges(links)
-            kind_weight = kind_weights.get(e.kind, 1.0)
-            for link in links:
-                if context is not None and not holds_in(e, link, context):
-                    continue
-                a = acc.get(link.hypothesis)
-                if a is None:
-                    continue  # an unknown hypothesis: kb check reports it
-                day = link.date or e.date
-                if a[5] is None or day > a[5]:
-                    a[5] = day
-                stance = link.stance
-                if stance == "qualifies":
-                    a[4] += 1
-                    continue
-                share = 1.0 / (judges[link.hypothesis] if len(links) > 1 else 1)
-                counted = strength_weights.get(link.strength, 1.0) * kind_weight * share
-                if stance == "supports":
-                    a[0] += counted
-                    a[2] += 1
-                else:
-                    a[1] += counted
-                    a[3] += 1
-        lazy = _Contributions(kb, context)
-        out = {}
-        for hid, (r, s, nsup, ncon, nqual, latest) in acc.items():
-            b, d, u, p = opinion(r, s, scoring.prior_weight, scoring.base_rate)
-            out[hid] = Standing(hid, b, d, u, p, r, s, scoring.prior_weight, scoring.base_rate,
-                                nsup, ncon, nqual, latest, lazy)
-        return out
+            a = acc.get(link.hypothesis)
+            if a is None:
+                continue  # an unknown hypothesis: kb check reports it
+            day = link.date or e.date
+            if a[5] is None or day > a[5]:
+                a[5] = day
+            stance = link.stance
+            if stance == "qualifies":
+                a[4] += 1
+                continue
+            share = 1.0 / (judges[link.hypothesis] if len(links) > 1 else 1)
+            counted = strength_weights.get(link.strength, 1.0) * kind_weight * share
+            if stance == "supports":
+                a[0] += counted
+                a[2] += 1
+            else:
+                a[1] += counted
+                a[3] += 1
+    lazy = _Contributions(kb, context)
+    out = {}
+    for hid, (r, s, nsup, ncon, nqual, latest) in acc.items():
+        b, d, u, p = opinion(r, s, scoring.prior_weight, scoring.base_rate)
+        out[hid] = Standing(hid, b, d, u, p, r, s, scoring.prior_weight, scoring.base_rate,
+                            nsup, ncon, nqual, latest, lazy)
+    return out
 
 
 def trajectory(kb: KnowledgeBase, hypothesis: str, dates: list[dt.date]) -> list[tuple[dt.date, Standing]]:

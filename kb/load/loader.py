@@ -22,7 +22,6 @@ from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
-from kb.gcpolicy import gc_paused, settled
 from kb.errors import ConfigError, Diagnostic, did_you_mean
 from kb.load.files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, iter_files, kb_files, read_config  # noqa: F401 (find_root: kb.load.loader is where callers look)
 from kb.model import (
@@ -83,7 +82,6 @@ def load(root: str | os.PathLike[str], use_cache: bool | None = None,
 
     refused: list[Diagnostic] = []  # files kb may not read (kb.load.files), when it reads them here
     diags = add_files(kb, iter_files(root, refused) if files is None else files, use_cache) + refused
-    settled()
     return kb, diags
 
 
@@ -97,16 +95,15 @@ def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_ca
     from kb.load.cache import Cache
 
     diags: list[Diagnostic] = []
-    with gc_paused():
-        cache = Cache.for_root(Path(kb.root), use_cache, cache_scope)
-        for folder, rel, raw in files:
-            key = cache.key(folder, rel, raw)
-            parsed = cache.get(key)
-            if parsed is None:
-                parsed = parse_file_fully(folder, rel, raw)
-                cache.put(key, parsed)
-            diags.extend(add_parsed(kb, parsed))
-        cache.save()
+    cache = Cache.for_root(Path(kb.root), use_cache, cache_scope)
+    for folder, rel, raw in files:
+        key = cache.key(folder, rel, raw)
+        parsed = cache.get(key)
+        if parsed is None:
+            parsed = parse_file_fully(folder, rel, raw)
+            cache.put(key, parsed)
+        diags.extend(add_parsed(kb, parsed))
+    cache.save()
     return diags
 
 
