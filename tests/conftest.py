@@ -28,7 +28,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-snapshots",
         action="store_true",
         default=False,
-        help="Rewrite expected.txt of each corpus case from kb's current output.",
+        help="Rewrite the golden files (tests/golden/, expected.txt of each corpus case) from kb's current output.",
     )
 
 
@@ -406,3 +406,45 @@ def kitchen_kb(kitchen_sink: Path):
     diags += check(kb)
     assert not diags, "\n".join(d.format() for d in diags)
     return kb
+
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+class Snapshot:
+    """Golden files under ``directory``: compared byte for byte, or written with ``--update-snapshots``."""
+
+    def __init__(self, directory: Path, update: bool) -> None:
+        self.directory, self.update = directory, update
+
+    def expected(self, name: str, actual: str) -> str:
+        """The golden text of ``name``; with the switch, ``actual`` is written as it first."""
+        path = self.directory / name
+        if self.update:
+            data = actual.encode("utf-8")
+            if not path.is_file() or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            return actual
+        if not path.is_file():
+            pytest.fail(f"no golden file {path}; make it with: python3 -m pytest --update-snapshots "
+                        f"{Path(__file__).parent.name}/test_golden.py", pytrace=False)
+        return path.read_bytes().decode("utf-8")
+
+    def assert_match(self, name: str, actual: str) -> None:
+        """``actual`` is the golden file's bytes; else fail with a diff (the first 60 lines)."""
+        import difflib
+
+        expected = self.expected(name, actual)
+        if expected.encode("utf-8") != actual.encode("utf-8"):
+            diff = list(difflib.unified_diff(expected.splitlines(), actual.splitlines(),
+                                             f"golden/{name}", "now", lineterm=""))
+            pytest.fail(f"{name} differs from its golden file; if the change is meant, run "
+                        "python3 -m pytest --update-snapshots tests/test_golden.py\n" + "\n".join(diff[:60]),
+                        pytrace=False)
+
+
+@pytest.fixture
+def snapshot(update_snapshots: bool) -> Snapshot:
+    """Golden files in tests/golden/ (see :class:`Snapshot`)."""
+    return Snapshot(GOLDEN, update_snapshots)
