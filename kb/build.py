@@ -64,8 +64,7 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     """Every stage up to the pages: ``project/docs`` and ``project/mkdocs.yml``, buildable by any MkDocs-like engine.
 
     ``portable``: the folder must build elsewhere (``kb pages``): the KB's
-    hand-written pages and the diagram cache are copied in; otherwise they
-    are used where they are.
+    hand-written pages are copied in; otherwise they are used where they are.
     """
     from kb.graph.network import write_graph_download
     from kb.graph.score import standings
@@ -116,22 +115,19 @@ def _build_date() -> str:
 
 
 def _engine_files(root: Path, project: Path, site, portable: bool) -> None:
-    """The project's ``mkdocs.yml``; for a portable folder also the KB's own pages and the diagram cache."""
+    """The project's ``mkdocs.yml``; for a portable folder also the KB's own hand-written pages."""
     import shutil
 
-    from kb.engine.config import PRIVACY_CACHE, write_config
+    from kb.engine.config import write_config
 
-    cache = root / PRIVACY_CACHE
-    if portable:
-        hand = root / "docs"
-        if (root / "mkdocs.yml").is_file() and hand.is_dir():
-            for path in sorted(hand.rglob("*")):
-                target = project / "docs" / path.relative_to(hand)
-                if path.is_file() and not path.is_symlink():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, target)  # a page written by hand wins, as in kb build
-        if cache.is_dir():
-            shutil.copytree(cache, project / PRIVACY_CACHE, dirs_exist_ok=True, symlinks=False)
-        write_config(project / "mkdocs.yml", site, PRIVACY_CACHE)
-    else:  # for kb build's own engine: the kb plugin makes the same pages quicker
-        write_config(project / "mkdocs.yml", site, str(cache), with_kb_plugin=True)
+    if not portable:  # kb build's own engine: the kb plugin adds the KB's pages and makes them quicker
+        write_config(project / "mkdocs.yml", site, with_kb_plugin=True)
+        return
+    hand = root / "docs"
+    if (root / "mkdocs.yml").is_file() and hand.is_dir():
+        for path in sorted(hand.rglob("*")):
+            target = project / "docs" / path.relative_to(hand)
+            if path.is_file() and not path.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)  # a page written by hand wins, as in kb build
+    write_config(project / "mkdocs.yml", site)

@@ -391,10 +391,8 @@ theme:
   font: false               # system fonts: the site needs no network
 plugins:
   - search
-  # Serves Mermaid (the diagrams) from the site instead of a CDN; it is
-  # downloaded into .cache/ at the first build.
-  - privacy:
-      cache_dir: .cache/plugin/privacy
+  # kb's pages carry the diagram library they use (Mermaid, shipped with
+  # kb), so the site needs no network to build or to view.
   - kb
 markdown_extensions:
   - tables

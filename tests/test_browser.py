@@ -4,9 +4,9 @@ Builds the shipped knowledge base's site and a hostile one (titles and
 summaries carrying <script>, <img onerror> and javascript: links), serves
 each from 127.0.0.1 and opens them in headless Chromium through Playwright.
 
-Needs /usr/bin/chromium (Debian's chromium) and Mermaid in the privacy
-plugin's cache (.ci/mermaid-cache.sh). Outside CI the tests skip when either
-is missing; under CI=true they fail instead. Screenshots go to a temporary
+Needs /usr/bin/chromium (Debian's chromium); Mermaid comes with kb
+(kb/site/assets/). Outside CI the tests skip when Chromium is missing; under
+CI=true they fail instead. Screenshots go to a temporary
 directory, or to $KB_SCREENSHOTS when set.
 """
 
@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-MERMAID = ROOT / ".cache/plugin/privacy/assets/external/unpkg.com/mermaid@11/dist/mermaid.min.js"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 #: Material mounts each Mermaid diagram in a closed shadow root; open them so the test can look inside.
@@ -48,8 +47,6 @@ def _missing() -> str | None:
         return "playwright is not installed (pip install playwright)"
     if not Path(CHROMIUM).exists():
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if not MERMAID.is_file():
-        return f"Mermaid is not in the privacy plugin's cache; run .ci/mermaid-cache.sh ({MERMAID})"
     return None
 
 
@@ -150,10 +147,8 @@ def hostile_site(tmp_path_factory, serve):
     for rel, text in HOSTILE.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
-    # The repository's site settings, reading Mermaid from the repository's cache.
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    config = config.replace("cache_dir: .cache/plugin/privacy", f"cache_dir: {ROOT / '.cache/plugin/privacy'}")
-    (root / "mkdocs.yml").write_text(config, encoding="utf-8")
+    # the repository's site settings
+    (root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
     (root / "docs").mkdir()
     return serve(_build(root, root / "site"))
 
@@ -311,3 +306,41 @@ def test_markup_in_the_yaml_is_shown_never_run(watched, hostile_site, shots):
     assert "<img src=x onerror=" in texts["hypotheses/H1/"]
     assert "Illustrative data" in texts["hypotheses/H1/"]
     assert "<script>window.__xss='summary'</script>" in texts["evidence/E1/"]
+
+
+# --- a KB made by kb init, with no network --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def init_site(tmp_path_factory, serve):
+    """`kb init`, two constructs and a hypothesis between them, `kb build`: no cache, no network."""
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    _require_browser()
+    root = tmp_path_factory.mktemp("init") / "kb"
+    result = CliRunner().invoke(main, ["init", str(root), "--title", "Fresh"])
+    assert result.exit_code == 0, result.output
+    registry = root / "registry" / "constructs.yaml"
+    text = registry.read_text(encoding="utf-8")
+    text = text.replace("constructs: []", "constructs:\n  - {id: trust, label: Trust}\n  - {id: voice, label: Voice}")
+    registry.write_text(text, encoding="utf-8")
+    (root / "hypotheses" / "H01.yaml").write_text(
+        "id: H01\ntitle: Trust gives voice\nstatement: Trust gives residents a voice.\n"
+        "relation: {from: trust, to: voice, effect: positive}\nstatus: proposed\nproposed: 2024-01-01\n",
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["-C", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    return serve(root / "site")
+
+
+def test_a_kb_made_by_kb_init_draws_its_diagrams_offline(init_site, watched):
+    loaded: list[str] = []
+    watched.page.on("request", lambda r: loaded.append(r.url))
+    page = watched.open(init_site + "map/")
+    assert page.evaluate(DIAGRAMS_DONE)  # every diagram container holds its SVG
+    assert any(url.endswith("/assets/mermaid.min.js") for url in loaded)
+    loaded.clear()
+    watched.open(init_site + "sources/", diagrams=False)
+    assert loaded and not any("mermaid" in url for url in loaded)  # no diagram, no diagram library

@@ -445,9 +445,6 @@ def test_kb_pages_builds_without_kb_into_the_same_pages_as_kb_build(make_kb, tmp
     pages(root, tmp_path / "pages")
     config = (tmp_path / "pages" / "mkdocs.yml").read_text(encoding="utf-8")
     assert "- kb" not in config
-    # as in OFFLINE_SITE: no privacy plugin, which would go online for Mermaid in this test
-    config = re.sub(r"  - privacy:\n      cache_dir: .*\n", "", config)
-    (tmp_path / "pages" / "mkdocs.yml").write_text(config, encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(tmp_path / "pages" / "mkdocs.yml"),
                            "-d", str(tmp_path / "plain")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -612,14 +609,7 @@ def test_a_kb_with_errors_is_not_built(make_kb, tmp_path, caplog):
 
 
 def test_the_shipped_kb_builds_strictly(tmp_path):
-    """The repository's own mkdocs.yml and KB: strict, and every asset local (needs the Mermaid cache)."""
-    cache = ROOT / ".cache/plugin/privacy/assets/external/unpkg.com"
-    if not any(cache.glob("mermaid@*/dist/mermaid.min.js")):
-        import os
-
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Mermaid is not cached; .ci/run must call .ci/mermaid-cache.sh first")
-        pytest.skip("Mermaid is not in the privacy plugin's cache (run .ci/mermaid-cache.sh)")
+    """The repository's own mkdocs.yml and KB: strict, and every asset local (Mermaid comes with kb)."""
     from kb.build import build
 
     site = tmp_path / "site"
@@ -632,7 +622,10 @@ def test_the_shipped_kb_builds_strictly(tmp_path):
         text = page.read_text(encoding="utf-8")
         outside |= set(re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?://[^"]+)"', text))
     assert outside == set()
-    assert (site / "assets/external/unpkg.com/mermaid@11/dist/mermaid.min.js").is_file()
+    assert (site / "assets/mermaid.min.js").is_file()
+    # only pages with a diagram load it: the map does, a source list does not
+    assert 'src="../assets/mermaid.min.js"' in (site / "map/index.html").read_text(encoding="utf-8")
+    assert "mermaid.min.js" not in (site / "sources/index.html").read_text(encoding="utf-8")
 
 
 # --- kb's pages through Python-Markdown, quickly -----------------------------------------

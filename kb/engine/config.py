@@ -4,8 +4,9 @@ Takes the :class:`~kb.site.pages.SiteInfo` the pages stage returned; writes
 a configuration that names everything the pages rely on (Material, search,
 the stylesheet, the Markdown extensions for tables, notices and Mermaid
 fences, the navigation of index pages), so the folder builds with no kb
-plugin. The same settings are what :mod:`kb.engine.plugin` applies to a
-KB's own ``mkdocs.yml``.
+plugin, and with no network: the pages carry the diagram library they
+use, so no privacy plugin needs to fetch one. The same settings are what
+:mod:`kb.engine.plugin` applies to a KB's own ``mkdocs.yml``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-#: Where Material's privacy plugin keeps downloaded assets (Mermaid), relative to a project.
-PRIVACY_CACHE = ".cache/plugin/privacy"
 #: Extensions the pages need, by name (superfences is configured for Mermaid below).
 EXTENSIONS = ("tables", "admonition", "attr_list", "pymdownx.details")
 
@@ -42,10 +41,6 @@ extra_css:
 
 plugins:
   - search
-  # Serves Mermaid (which Material loads from unpkg) from the site itself;
-  # offline builds need the cache filled first (.ci/mermaid-cache.sh).
-  - privacy:
-      cache_dir: {cache}
 {kb_plugin}
 markdown_extensions:
 {extensions}
@@ -66,7 +61,7 @@ validation:
 """
 
 
-def config_text(info: Any, cache_dir: str, with_kb_plugin: bool = False) -> str:
+def config_text(info: Any, with_kb_plugin: bool = False) -> str:
     """The ``mkdocs.yml`` for the pages described by ``info`` (JSON strings are YAML strings, so every value is quoted safely).
 
     ``with_kb_plugin``: for ``kb build``'s own engine, which the plugin only makes quicker.
@@ -76,12 +71,11 @@ def config_text(info: Any, cache_dir: str, with_kb_plugin: bool = False) -> str:
         title=json.dumps(info.title, ensure_ascii=False),
         directory_urls="true" if info.directory_urls else "false",
         language=json.dumps(info.language),
-        cache=json.dumps(cache_dir, ensure_ascii=False),
         extensions="\n".join(f"  - {name}" for name in EXTENSIONS),
         nav="\n".join(f"  - {json.dumps(label, ensure_ascii=False)}: {json.dumps(path)}"
                       for entry in info.nav for label, path in entry.items()),
     )
 
 
-def write_config(path: Path, info: Any, cache_dir: str, with_kb_plugin: bool = False) -> None:
-    path.write_text(config_text(info, cache_dir, with_kb_plugin), encoding="utf-8", newline="\n")
+def write_config(path: Path, info: Any, with_kb_plugin: bool = False) -> None:
+    path.write_text(config_text(info, with_kb_plugin), encoding="utf-8", newline="\n")

@@ -23,7 +23,6 @@ In ``mkdocs.yml``::
 
     plugins:
       - search
-      - privacy      # makes Mermaid a local file at build time
       - kb           # option: root (default: the folder of mkdocs.yml)
 """
 
@@ -64,7 +63,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
     #: A folder of pages made by :func:`kb.build.pages` (its ``docs/``); made from ``root`` when None.
     pages_folder: Path | None = None
 
-    @event_priority(100)  # before search and privacy read the language and the cache
+    @event_priority(100)  # before search reads the language
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from kb.site.pages import SiteInfo
 
@@ -83,7 +82,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         _require_extensions(config)
         self.generated_html = GeneratedHtml()
         config.markdown_extensions.append(self.generated_html)
-        _anchor_privacy_cache(config, base)
         if not config.nav:
             config.nav = self.info.nav
         return config
@@ -394,12 +392,3 @@ def _theme_language(config: MkDocsConfig, language: str) -> str:
             log.warning("kb: the Material theme has no translation for site_language %r; using 'en'", language)
             return "en"
     return language
-
-
-def _anchor_privacy_cache(config: MkDocsConfig, base: Path) -> None:
-    """Read the privacy plugin's cache (where CI puts Mermaid) beside mkdocs.yml, wherever MkDocs runs."""
-    for name, plugin in config.plugins.items():
-        if name.endswith("privacy") and hasattr(plugin, "config"):
-            cache = plugin.config.get("cache_dir")
-            if cache and not os.path.isabs(cache):
-                plugin.config["cache_dir"] = str(base / cache)

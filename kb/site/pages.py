@@ -50,6 +50,7 @@ of thousands of items fast to build.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -184,6 +185,20 @@ def nav(language: str) -> list[dict[str, str]]:
 
 # --- the pages stage: a docs folder -----------------------------------------------------
 
+#: Where the diagram library goes in the docs folder. kb ships Mermaid (MIT; kb/site/assets/) so
+#: diagrams render with no network at build or view time; Material uses a ``mermaid`` already on the
+#: page instead of fetching its own. Only pages with a diagram load it (3.6 MB).
+MERMAID = "assets/mermaid.min.js"
+DIAGRAM_FENCE = "```mermaid"
+
+
+def diagram_script(path: str, directory_urls: bool) -> str:
+    """The script tag that loads the shipped Mermaid, relative to the page at ``path``."""
+    parts = path[: -len(".md")].split("/")
+    depth = len(parts) if directory_urls and parts[-1] != "index" else len(parts) - 1
+    return f'\n<script src="{"../" * depth}{MERMAID}"></script>\n'
+
+
 
 @dataclass(frozen=True)
 class SiteInfo:
@@ -225,12 +240,20 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
 
     makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
                          queries=queries, history=history, computed=computed)
-    written = []
+    written, diagrams = [], False
     for path, make in makers.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(make(), encoding="utf-8", newline="\n")
+        text = make()
+        if DIAGRAM_FENCE in text:
+            text += diagram_script(path, directory_urls)
+            diagrams = True
+        target.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
+    if diagrams:
+        shutil.copyfile(Path(__file__).with_name("assets") / "mermaid.min.js", folder / MERMAID)
+        shutil.copyfile(Path(__file__).with_name("assets") / "mermaid.LICENSE", folder / (MERMAID + ".LICENSE"))
+        written += [MERMAID, MERMAID + ".LICENSE"]
     written += [d.path for d in downloads]
     evidence = tuple(p for p in written if p.startswith("evidence/") and p.count("/") == 1
                      and p != "evidence/index.md")
