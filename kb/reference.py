@@ -30,6 +30,7 @@ _SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("kb.yaml", model.Config, "The knowledge base's settings, at its root."),
     ("Milestone", model.Milestone, "An entry of `milestones` in kb.yaml."),
     ("Scoring", model.Scoring, "The `scoring` section of kb.yaml (see [the confidence model](confidence.md))."),
+    ("Review", model.Review, "The `review` section of kb.yaml (see [review.md](review.md))."),
 ]
 
 
