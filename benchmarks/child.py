@@ -103,9 +103,11 @@ def check_floor(root: str) -> None:
 
 
 def _load(root: str) -> Any:
+    from kb import gcpolicy
     from kb.load.loader import load
 
     kb, diags = load(root)
+    gcpolicy.loaded()  # as the kb program does after its load
     errors = [d for d in diags if d.severity == "error"]
     if errors:
         raise SystemExit(f"the KB has {len(errors)} errors, first: {errors[0].format()}")

@@ -52,9 +52,11 @@ class Workspace:
     def load(self, files=None):
         """Load and check the KB: (kb, diagnostics); ``files`` as read by kb.load.files.read_files."""
         from kb.load.check import check
+        from kb import gcpolicy
         from kb.load.loader import load
 
         kb, diags = load(self.root, files=files)
+        gcpolicy.loaded()  # the KB lives until the program ends: the collector need not walk it again
         return kb, sorted(set(diags + check(kb)))
 
     def load_clean(self, as_of: str | None = None, *, note: bool = True):
