@@ -103,21 +103,21 @@ def handle_errors(func: Callable) -> Callable:
         except ProblemsFound as exc:
             for d in exc.diagnostics:
                 click.echo(d.format(), err=True)
-            click.echo(f"kb: {exc}", err=True)
+            click.echo(f"kb: {errors.printable(str(exc))}", err=True)
             sys.exit(EXIT_PROBLEMS)
         except errors.UnknownItem as exc:
-            click.echo(f"kb: {exc}", err=True)
+            click.echo(f"kb: {errors.printable(str(exc))}", err=True)
             sys.exit(EXIT_PROBLEMS)
         except errors.ConfigError as exc:
             for d in exc.diagnostics:
                 click.echo(d.format(), err=True)
-            click.echo(f"kb: {exc}", err=True)
+            click.echo(f"kb: {errors.printable(str(exc))}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
         except KbError as exc:
-            click.echo(f"kb: {exc}", err=True)
+            click.echo(f"kb: {errors.printable(str(exc))}", err=True)
             sys.exit(EXIT_CANNOT_RUN)
         except OSError as exc:
-            click.echo(f"kb: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            click.echo(errors.printable(f"kb: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")), err=True)
             sys.exit(EXIT_CANNOT_RUN)
 
     return wrapper

@@ -283,6 +283,10 @@ def _yaml11_oddity(node: yaml.ScalarNode) -> tuple[str, str] | None:
     return None
 
 
+#: Control characters other than tab and line ends (C0, DEL, C1): YAML's escapes can write them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansions: list[int]) -> Any:
     if len(path) > MAX_DEPTH:
         raise _Problem("KB111", f"values are nested more than {MAX_DEPTH} deep", node, dotted(path[:1]),
@@ -301,6 +305,11 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
                 hint=_TAG_HINT,
             )
         if node.tag == _STR:
+            control = _CONTROL.search(node.value)
+            if control:  # only an escape in a quoted text gets here: the reader refuses raw ones
+                raise _Problem("KB204", f"the text holds the control character U+{ord(control.group()):04X}",
+                               node, dotted(path), hint="remove the escape (such as \\e, \\0 or \\x1b): "
+                               "control characters are not text, and no RDF, XML or terminal takes them")
             return node.value  # most scalars are text: no need for the constructor
         oddity = _yaml11_oddity(node)
         if oddity:
