@@ -298,3 +298,35 @@ def test_a_registry_entry_goes_into_the_list_of_its_kind(tmp_path):
     with pytest.raises(ValueError, match="one item a line"):
         append_registry_entry(path, "constructs", {"id": "b", "label": "B"})
     assert path.read_text() == "constructs: [{id: a, label: A}]\n"
+
+
+def test_mkdocs_serve_works_in_a_kb_made_by_kb_init(tmp_path):
+    """`mkdocs serve` in a new KB: the kb plugin runs kb's pipeline up to its pages, the server answers."""
+    import socket
+    import time
+    import urllib.request
+
+    root = tmp_path / "fresh"
+    done = CliRunner().invoke(main, ["init", str(root), "--title", "Fresh"])
+    assert done.exit_code == 0, done.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
+                              cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, page = time.monotonic() + 120, None
+        while time.monotonic() < deadline and page is None:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:
+                    page = answer.read().decode("utf-8")
+            except OSError:
+                time.sleep(0.5)
+        assert page is not None, "mkdocs serve never answered"
+        assert "Fresh" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/hypotheses/", timeout=5) as answer:
+            assert answer.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
