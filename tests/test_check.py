@@ -490,17 +490,18 @@ def test_a_mistake_in_a_file_does_not_hide_a_real_unknown_reference(make_kb):
 # --- output that cannot be forged ------------------------------------------------------
 
 
-FORGED = 'status: "testing\\e[2K\\rhypotheses/H09.yaml:1:1: error KB999 x\\n::error file=a::b\\u202e"\n'
+# line ends and a bidi override are text (an ESC escape is refused outright: KB204, see the corpus)
+FORGED = 'status: "testing\\rhypotheses/H09.yaml:1:1: error KB999 x\\n::error file=a::b\\u202e"\n'
 
 
 def test_control_characters_in_a_value_are_escaped_on_one_line(make_kb):
     d = only(make_kb(base(hypotheses__H02_yaml=hypothesis("H02").replace("status: proposed\n", FORGED))))
     for shown in (d.format(), d.format_github()):
-        assert "\n" not in shown and "\r" not in shown and "\x1b" not in shown and "\u202e" not in shown, shown
-        assert "testing\\x1b[2K\\rhypotheses/H09.yaml:1:1: error KB999 x\\n::error file=a::b\\u202e" in shown
+        assert "\n" not in shown and "\r" not in shown and "\u202e" not in shown, shown
+        assert "testing\\rhypotheses/H09.yaml:1:1: error KB999 x\\n::error file=a::b\\u202e" in shown
     assert d.format().startswith("hypotheses/H02.yaml:4:9: error KB204 status: ")
     assert d.format_github().startswith("::error file=hypotheses/H02.yaml,line=4,col=9::KB204 status: ")
-    assert "\x1b" not in d.as_dict()["message"] and "\\x1b" in d.as_dict()["message"]
+    assert "\r" not in d.as_dict()["message"] and "\\r" in d.as_dict()["message"]
 
 
 def test_a_file_name_with_a_newline_is_escaped(make_kb):

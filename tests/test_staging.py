@@ -47,15 +47,18 @@ def test_a_build_killed_at_any_moment_leaves_a_complete_site(tmp_path):
     for attempt in range(25):
         proc = subprocess.Popen([sys.executable, "-c", SWAPPER, str(out)])
         _wait_for(out if attempt == 0 else None)
-        time.sleep(0.05 + rng.random() * 0.2)  # somewhere inside a build or a swap
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(f".site.{proc.pid}.*")):  # its first build has begun
+            assert time.monotonic() < deadline, "the swapper never started a build"
+            time.sleep(0.002)
+        time.sleep(rng.random() * 0.05)  # somewhere inside a build or a swap
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert _complete(out), f"attempt {attempt}: {sorted(p.name for p in out.iterdir())}"
-    left = [p for p in tmp_path.iterdir() if p.name != "site"]
-    assert left  # killed builds left their work folders...
+    # whatever work folders the killed builds left, the next build removes
     with staging(out):
         pass
-    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # ...which the next build removed
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
 
 
 def _wait_for(path: Path | None, limit: float = 60) -> None:
