@@ -33,6 +33,9 @@ MAX_ALIAS_VALUES = 10_000
 #: Longest text (characters) of one value, and deepest nesting of lists and mappings.
 MAX_TEXT = 100_000
 MAX_DEPTH = 64
+#: Entries in one list: a registry of 20,000 sources is far beyond any project, and a list of
+#: 200,000 took the check minutes (the fuzz run's only hangs).
+MAX_ITEMS = 20_000
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -343,6 +346,9 @@ def _to_data(node: yaml.Node, path: Path, marks: Marks, seen: set[int], expansio
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
             raise _Problem("KB108", f"the tag '{_tag_text(node.tag)}' is not allowed", node, dotted(path), hint=_TAG_HINT)
+        if len(node.value) > MAX_ITEMS:
+            raise _Problem("KB111", f"this list has {len(node.value):,} entries; the limit is {MAX_ITEMS:,}", node,
+                           dotted(path), hint="split it over several files (any registry file may hold any list)")
         return [_to_data(item, path + (i,), marks, seen, expansions) for i, item in enumerate(node.value)]
     if node.tag != _MAP:
         raise _Problem("KB108", f"the tag '{_tag_text(node.tag)}' is not allowed", node, dotted(path), hint=_TAG_HINT)
