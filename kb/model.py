@@ -286,12 +286,12 @@ class Measurement(Strict):
     """What a survey measurement measured, and the result."""
 
     construct_: Id = Field(alias="construct", description="Id of the construct measured.")
-    value: StrictFloat = Field(description="The measured value (for example a mean).")
+    value: StrictFloat = Field(allow_inf_nan=False, description="The measured value (for example a mean).")
     scale: StrictStr = Field(description="The scale of the value, such as '1-7'.")
     sample_size: StrictInt = Field(ge=1, description="Number of respondents.")
     instrument: StrictStr = Field(description="The questionnaire or index used.")
     spread: StrictFloat | None = Field(
-        default=None, description="Standard deviation, if known."
+        default=None, ge=0, allow_inf_nan=False, description="Standard deviation, if known."
     )
 
 
