@@ -48,6 +48,8 @@ MAX_QUERY_CHARS = 100_000
 MAX_NESTING = 64
 #: Seconds a query may run when neither kb.yaml (query_timeout) nor --timeout says otherwise.
 DEFAULT_TIMEOUT = 30.0
+#: The largest answer (as SPARQL JSON or N-Triples) a query may give: about 100,000 rows.
+MAX_ANSWER_BYTES = 16 * 2**20
 #: The folder of saved questions, relative to the KB root.
 QUERY_DIR = "queries"
 QUERY_SUFFIX = ".rq"
@@ -310,10 +312,15 @@ def _answer(store: Any, text: str, prefixes: dict[str, str]) -> tuple[bytes, byt
         raise QueryError(f"the query failed: {exc}") from None
     try:
         if isinstance(result, ox.QueryTriples):
-            return b"T", result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
-        return b"S", result.serialize(format=ox.QueryResultsFormat.JSON) or b""
+            kind, body = b"T", result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+        else:
+            kind, body = b"S", result.serialize(format=ox.QueryResultsFormat.JSON) or b""
     except (OSError, ValueError) as exc:
         raise QueryError(f"the query failed: {exc}") from None
+    if len(body) > MAX_ANSWER_BYTES:  # reading and printing it back would outlast any time limit
+        raise QueryError(f"the answer is {len(body) / 2**20:,.0f} MB, more than the {MAX_ANSWER_BYTES // 2**20} MB "
+                         "kb query shows; narrow the query or add a LIMIT (kb export gives the whole graph)")
+    return kind, body
 
 
 def _decode(kind: bytes, body: bytes, ox: Any) -> Any:
