@@ -107,9 +107,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         self._full_content = None
         self._stored_html = StoredHtml()
         in_nav = set(_nav_paths(config.nav))
+        ours = os.path.join(str(self.folder), "")  # a prefix: no path resolved per file
         for path in self.info.pages:
             present = files.get_file_from_path(path)
-            if present is not None and not _inside(present.abs_src_path, self.folder):
+            if present is not None and not os.path.abspath(present.abs_src_path or "").startswith(ours):
                 log.info("kb: docs/%s is written by hand; the generated page is not used", path)
                 continue
             if present is None:
@@ -194,10 +195,6 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
             if path.exists():
                 server.watch(str(path))
         return server
-
-
-def _inside(path: str | None, folder: Path) -> bool:
-    return bool(path) and Path(path).resolve().is_relative_to(folder)
 
 
 class StoredHtml:

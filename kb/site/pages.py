@@ -76,7 +76,7 @@ from kb.site.items import (
     hypothesis_view,
 )
 from kb.site.fmt import STYLESHEET, Words
-from kb.site.kit import Download, Render, SavedQuery, Site, timeline_events
+from kb.site.kit import Download, Render, SavedQuery, Site, item_path, timeline_events
 from kb.site.overview import (
     changes_page,
     changes_view,
@@ -255,8 +255,7 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
         shutil.copyfile(Path(__file__).with_name("assets") / "mermaid.LICENSE", folder / (MERMAID + ".LICENSE"))
         written += [MERMAID, MERMAID + ".LICENSE"]
     written += [d.path for d in downloads]
-    evidence = tuple(p for p in written if p.startswith("evidence/") and p.count("/") == 1
-                     and p != "evidence/index.md")
+    evidence = tuple(sorted(item_path("evidence", eid) for eid in kb.evidence))
     info = SiteInfo(inert(kb.text(kb.config.title)), kb.config.site_language, nav(kb.config.site_language),
                     tuple(sorted(written)), evidence, directory_urls)
     info.write(folder.parent)
