@@ -66,6 +66,8 @@ CODES: dict[str, str] = {
     "KB404": "language not listed in kb.yaml",
     "KB405": "source without DOI, URL or ISBN",
     "KB406": "dated before the item it belongs to",
+    "KB407": "a GRADE-CERQual assessment is out of date",
+    "KB408": "a CERQual rating without an explanation",
     # the KB against its git history (kb.history.checks)
     "KB501": "milestone tag does not exist",
     "KB502": "milestone tag far from the milestone's date",

@@ -198,11 +198,22 @@ ContextKind = Literal[
 ]
 Role = Literal["project", "sparring", "follower"]
 SourceType = Literal["article", "book", "chapter", "report", "thesis", "web", "other"]
+#: GRADE-CERQual's four levels of concern about one component of confidence in a finding.
+#: 'no_or_very_minor' rather than CERQual's "no or very minor": YAML reads a bare no as False.
+Concern = Literal["no_or_very_minor", "minor", "moderate", "serious"]
+#: GRADE-CERQual's overall confidence in a finding.
+Confidence = Literal["high", "moderate", "low", "very_low"]
 
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 STANCES: tuple[str, ...] = Stance.__args__  # type: ignore[attr-defined]
 STRENGTHS: tuple[str, ...] = Strength.__args__  # type: ignore[attr-defined]
 EVIDENCE_KINDS: tuple[str, ...] = EvidenceKind.__args__  # type: ignore[attr-defined]
+CONCERNS: tuple[str, ...] = Concern.__args__  # type: ignore[attr-defined]
+CONFIDENCES: tuple[str, ...] = Confidence.__args__  # type: ignore[attr-defined]
+#: the components of a GRADE-CERQual assessment, in the order its tables give them;
+#: dissemination bias is optional (CERQual is still exploring it)
+CERQUAL_COMPONENTS: tuple[str, ...] = (
+    "methodological_limitations", "coherence", "adequacy", "relevance", "dissemination_bias")
 
 
 class Strict(BaseModel):
@@ -242,6 +253,73 @@ class Revision(Strict):
     by: list[StrictStr] = Field(default_factory=list, description="Who revised it.")
 
 
+class Component(Strict):
+    """One component of a GRADE-CERQual assessment: a level of concern and why."""
+
+    level: Concern = Field(description="no_or_very_minor, minor, moderate or serious (concerns).")
+    explanation: Text | None = Field(
+        default=None,
+        description="Why this level; CERQual asks for one for every component (kb check warns without).",
+    )
+
+
+class Overall(Strict):
+    """The overall confidence of a GRADE-CERQual assessment, and why."""
+
+    level: Confidence = Field(description="high, moderate, low or very_low.")
+    explanation: Text | None = Field(
+        default=None, description="Why this level (kb check warns without one)."
+    )
+
+
+class Assessment(Strict):
+    """A GRADE-CERQual assessment of confidence in a hypothesis, taken as a review finding.
+
+    A structured expert judgement, dated and signed; kb shows it beside the
+    standing it computes from the recorded judgements and lets neither
+    overwrite the other.
+    """
+
+    date: Day = Field(description="When the assessment was made.")
+    by: list[StrictStr] = Field(min_length=1, description="Who assessed (people or a group).")
+    finding: Text | None = Field(
+        default=None,
+        description="The finding as assessed, if worded otherwise than the hypothesis' statement.",
+    )
+    considered: list[Id] = Field(
+        min_length=1, description="Ids of the evidence the assessment considered (its contributing studies)."
+    )
+    methodological_limitations: Component = Field(
+        description="Concerns about how the contributing evidence was produced."
+    )
+    coherence: Component = Field(
+        description="Concerns about how well the finding fits the data it rests on."
+    )
+    adequacy: Component = Field(
+        description="Concerns about the richness and quantity of the data."
+    )
+    relevance: Component = Field(
+        description="Concerns about how well the contexts of the data fit the finding's context."
+    )
+    dissemination_bias: Component | None = Field(
+        default=None, description="Optional: concerns that some evidence was never published or recorded."
+    )
+    confidence: Overall = Field(description="The overall confidence in the finding.")
+    note: Text | None = Field(default=None, description="Anything else the assessors want said.")
+
+
+class Appraisal(Strict):
+    """A methodological appraisal of one evidence item (with CASP or another checklist)."""
+
+    level: Concern = Field(
+        description="Concerns about how the evidence was produced: no_or_very_minor, minor, moderate or serious."
+    )
+    tool: StrictStr | None = Field(default=None, description="The checklist or tool used, such as CASP.")
+    note: Text | None = Field(default=None, description="What the appraisal found.")
+    by: list[StrictStr] = Field(default_factory=list, description="Who appraised it.")
+    date: Day | None = Field(default=None, description="When it was appraised.")
+
+
 class Hypothesis(Strict):
     """A claim of the theory under development (one file in hypotheses/)."""
 
@@ -279,6 +357,10 @@ class Hypothesis(Strict):
     )
     revisions: list[Revision] = Field(
         default_factory=list, description="The revision log, oldest first."
+    )
+    assessments: list[Assessment] = Field(
+        default_factory=list,
+        description="GRADE-CERQual assessments of confidence in it, oldest first; the last is current.",
     )
 
 
@@ -351,6 +433,11 @@ class Evidence(Strict):
     )
     measurement: Measurement | None = Field(
         default=None, description="Required for survey_measurement, not allowed otherwise."
+    )
+    appraisal: Appraisal | None = Field(
+        default=None,
+        description="A methodological appraisal, which a CERQual assessment's methodological"
+        " limitations can be read against.",
     )
     links: list[Link] = Field(
         default_factory=list, description="The hypotheses it bears on, and how."

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from kb.errors import Diagnostic, did_you_mean
-from kb.model import Evidence, Hypothesis, KnowledgeBase
+from kb.model import CERQUAL_COMPONENTS, Evidence, Hypothesis, KnowledgeBase
 
 
 def check(kb: KnowledgeBase) -> list[Diagnostic]:
@@ -32,6 +32,7 @@ def check(kb: KnowledgeBase) -> list[Diagnostic]:
         if not (s.doi or s.url or s.isbn):
             found.append(_diag(kb, s.id, "id", "KB405", f"source {s.id!r} has no DOI, URL or ISBN",
                                severity="warning", hint="readers cannot find it without one"))
+    found += _assessments(kb)
     found += _cycles(kb)
     found += _file_names(kb)
     found += _languages(kb)
@@ -124,6 +125,71 @@ def _revision_dates(kb: KnowledgeBase, h: Hypothesis) -> list[Diagnostic]:
                 out.append(_diag(kb, h.id, f"revisions[{i}].because[{j}]", "KB406",
                                  f"evidence {eid!r} is dated {e.date}, after this revision ({rev.date})",
                                  severity="warning"))
+    return out
+
+
+def _assessments(kb: KnowledgeBase) -> list[Diagnostic]:
+    """GRADE-CERQual assessments: what they cite exists, each rating explained, the current one up to date.
+
+    Only the current (last) assessment of a hypothesis is held to the links
+    as they are now: earlier ones are its history, made on what was there then.
+    """
+    assessed = [h for h in kb.hypotheses.values() if h.assessments]
+    if not assessed:
+        return []
+    # hypothesis -> {evidence id: date the evidence came to bear on it (its first judgement)}
+    bearing: dict[str, dict[str, object]] = {h.id: {} for h in assessed}
+    for e in kb.evidence.values():
+        for link in e.links:
+            on = bearing.get(link.hypothesis)
+            if on is not None:
+                when = link.date or e.date
+                if e.id not in on or when < on[e.id]:  # type: ignore[operator]
+                    on[e.id] = when
+    out: list[Diagnostic] = []
+    for h in assessed:
+        for i, a in enumerate(h.assessments):
+            at = f"assessments[{i}]"
+            out += _refs(kb, h.id, f"{at}.considered", a.considered, kb.evidence, "evidence")
+            for j, eid in enumerate(a.considered):
+                e = kb.evidence.get(eid)
+                if e is not None and e.date > a.date:
+                    out.append(_diag(kb, h.id, f"{at}.considered[{j}]", "KB406",
+                                     f"evidence {eid!r} is dated {e.date}, after this assessment ({a.date})",
+                                     severity="warning"))
+            for name in CERQUAL_COMPONENTS:
+                part = getattr(a, name)
+                if part is not None and part.explanation is None:
+                    out.append(_diag(kb, h.id, f"{at}.{name}.level", "KB408",
+                                     f"{name} is rated {part.level!r} without an explanation",
+                                     severity="warning",
+                                     hint="GRADE-CERQual asks why for every component: add 'explanation'"))
+            if a.confidence.explanation is None:
+                out.append(_diag(kb, h.id, f"{at}.confidence.level", "KB408",
+                                 f"the overall confidence is rated {a.confidence.level!r} without an explanation",
+                                 severity="warning", hint="add 'explanation'"))
+            if i > 0 and a.date < h.assessments[i - 1].date:
+                out.append(_diag(kb, h.id, f"{at}.date", "KB406",
+                                 f"assessment dated {a.date} comes after a later one ({h.assessments[i - 1].date})",
+                                 severity="warning", hint="list assessments oldest first: the last is the current one"))
+        current = len(h.assessments) - 1
+        a = h.assessments[current]
+        at = f"assessments[{current}]"
+        linked = bearing[h.id]
+        for j, eid in enumerate(a.considered):
+            if eid in kb.evidence and eid not in linked:
+                out.append(_diag(kb, h.id, f"{at}.considered[{j}]", "KB407",
+                                 f"the current assessment considered {eid!r}, which no longer links to {h.id!r}",
+                                 severity="warning",
+                                 hint="assess the finding again (add an assessment) or restore the link"))
+        considered = set(a.considered)
+        newer = sorted(eid for eid, when in linked.items() if eid not in considered and when > a.date)  # type: ignore[operator]
+        if newer:
+            shown = ", ".join(repr(x) for x in newer[:5]) + (f" and {len(newer) - 5} more" if len(newer) > 5 else "")
+            out.append(_diag(kb, h.id, f"{at}.date", "KB407",
+                             f"the current assessment ({a.date}) is older than evidence linked since: {shown}",
+                             severity="warning",
+                             hint="assess the finding again with the new evidence (add an assessment)"))
     return out
 
 

@@ -52,6 +52,7 @@ _TRACKED = frozenset(
         "refines", "supersedes", "competes_with", "because", "sources", "part_of",
         "broader", "phase", "date", "proposed", "links", "revisions", "id", "doi",
         "status", "title", "statement", "label", "summary", "kind", "measurement",
+        "assessments", "considered", "level",
     }
 )
 
