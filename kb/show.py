@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.errors import UnknownItem, did_you_mean
-from kb.model import KnowledgeBase
+from kb.model import CERQUAL_COMPONENTS, KnowledgeBase
 from kb.graph.score import standings
 from kb.history.asof import Lineages
 from kb.public import PUBLIC_EVIDENCE_FIELDS
@@ -48,6 +48,8 @@ def _hypothesis(kb: KnowledgeBase, hid: str, explain: bool, context: str | None)
     where = f" in {context}" if context else ""
     lines.append(f"standing{where}: belief {st.belief:.2f}, disbelief {st.disbelief:.2f}, "
                  f"uncertainty {st.uncertainty:.2f}, probability {st.probability:.2f}")
+    if h.assessments:
+        lines += _assessment_lines(kb, h)
     for stance, heading in (("supports", "for"), ("contradicts", "against"), ("qualifies", "qualifying")):
         group = [c for c in st.contributions if c.stance == stance]
         if group:
@@ -84,6 +86,24 @@ def _hypothesis(kb: KnowledgeBase, hid: str, explain: bool, context: str | None)
     return data, lines
 
 
+def _assessment_lines(kb: KnowledgeBase, h: Any) -> list[str]:
+    """The current GRADE-CERQual assessment (a judgement beside the computed standing, not from it)."""
+    a = h.assessments[-1]
+    words = lambda level: level.replace("_", " ")  # noqa: E731
+    lines = [f"GRADE-CERQual confidence: {words(a.confidence.level)} (assessed {a.date} by {', '.join(a.by)};"
+             f" {len(a.considered)} evidence items considered)"]
+    if a.confidence.explanation:
+        lines.append(f"  {kb.text(a.confidence.explanation)}")
+    for name in CERQUAL_COMPONENTS:
+        part = getattr(a, name)
+        if part is not None:
+            why = f": {kb.text(part.explanation)}" if part.explanation else ""
+            lines.append(f"  {words(name)}: {words(part.level)} concerns{why}")
+    if len(h.assessments) > 1:
+        lines.append("  earlier: " + ", ".join(f"{x.date} {words(x.confidence.level)}" for x in h.assessments[:-1]))
+    return lines
+
+
 def _evidence(kb: KnowledgeBase, eid: str):
     e = kb.evidence[eid]
     title = RESTRICTED if e.restricted else kb.text(e.title)
@@ -96,6 +116,13 @@ def _evidence(kb: KnowledgeBase, eid: str):
     if e.measurement:
         m = e.measurement
         lines.append(f"measurement: {m.construct_} = {m.value:g} on {m.scale} (n={m.sample_size}, {m.instrument})")
+    if e.appraisal:
+        ap = e.appraisal
+        by = f", by {', '.join(ap.by)}" if ap.by else ""
+        when = f", {ap.date}" if ap.date else ""
+        tool = f" ({ap.tool}{by}{when})" if ap.tool or by or when else ""
+        note = f": {kb.text(ap.note)}" if ap.note else ""
+        lines.append(f"appraisal: {ap.level.replace('_', ' ')} concerns{tool}{note}")
     for link in e.links:
         note = "" if link.note is None else f": {kb.text(link.note)}"
         scope = f" [scope: {', '.join(link.scope)}]" if link.scope else ""
