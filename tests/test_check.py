@@ -254,6 +254,82 @@ def test_judgement_before_the_evidence_warns(make_kb):
     assert (d.code, d.severity, d.field, d.line) == ("KB406", "warning", "links[0].date", 9)
 
 
+# --- KB407, KB408 and KB406: GRADE-CERQual assessments --------------------------------
+
+
+def assessment(date: str = "2021-04-01", considered: str = "[E001]", coherence: str = "{level: minor, explanation: Fits.}",
+               extra: str = "") -> str:
+    why = "explanation: Because."
+    return (f"assessments:\n  - date: {date}\n    by: [Team]\n    considered: {considered}\n"
+            f"    methodological_limitations: {{level: minor, {why}}}\n    coherence: {coherence}\n"
+            f"    adequacy: {{level: moderate, {why}}}\n    relevance: {{level: no_or_very_minor, {why}}}\n"
+            f"    confidence: {{level: moderate, {why}}}\n" + extra)
+
+
+def test_a_current_assessment_is_clean(make_kb):
+    assert diagnostics(make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment())))) == []
+
+
+def test_an_assessment_older_than_evidence_linked_since_warns(make_kb):
+    later = evidence("E002", date="2021-05-10")
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment()), evidence__E002_yaml=later))
+    d = only(root)
+    assert (d.path, d.code, d.severity, d.field, d.line, d.column) == (
+        "hypotheses/H01.yaml", "KB407", "warning", "assessments[0].date", 7, 11)
+    assert d.message == "the current assessment (2021-04-01) is older than evidence linked since: 'E002'"
+
+
+def test_a_judgement_dated_after_the_assessment_makes_it_stale(make_kb):
+    # the evidence is old, but it came to bear on H01 only when it was judged
+    judged_later = evidence("E002", date="2021-02-01", links=(
+        "links:\n  - {hypothesis: H01, stance: supports, strength: weak, date: 2021-06-01}\n"))
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment()), evidence__E002_yaml=judged_later))
+    assert only(root).code == "KB407"
+
+
+def test_only_the_current_assessment_is_held_to_todays_links(make_kb):
+    two = assessment() + assessment("2021-06-01", "[E001, E002]").replace("assessments:\n", "")
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=two),
+                        evidence__E002_yaml=evidence("E002", date="2021-05-10")))
+    assert diagnostics(root) == []
+
+
+def test_considered_evidence_that_no_longer_links_warns(make_kb):
+    unlinked = evidence("E002", links="links:\n  - {hypothesis: H02, stance: supports, strength: weak}\n")
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment(considered="[E001, E002]")),
+                        evidence__E002_yaml=unlinked))
+    d = only(root)
+    assert (d.code, d.field, d.line, d.column) == ("KB407", "assessments[0].considered[1]", 9, 24)
+    assert "considered 'E002', which no longer links to 'H01'" in d.message
+
+
+def test_a_rating_without_explanation_warns_at_its_level(make_kb):
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment(coherence="{level: serious}"))))
+    d = only(root)
+    assert (d.code, d.severity, d.field, d.line, d.column) == (
+        "KB408", "warning", "assessments[0].coherence.level", 11, 24)
+    assert d.message == "coherence is rated 'serious' without an explanation"
+
+
+def test_an_unknown_considered_id_is_an_error(make_kb):
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment(considered="[E001, E099]"))))
+    d = only(root)
+    assert (d.code, d.severity, d.field) == ("KB302", "error", "assessments[0].considered[1]")
+
+
+def test_considered_evidence_dated_after_the_assessment_warns(make_kb):
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment(date="2021-02-01"))))
+    d = only(root)
+    assert (d.code, d.field) == ("KB406", "assessments[0].considered[0]")
+
+
+def test_a_level_yaml_reads_as_false_is_refused_with_its_text(make_kb):
+    root = make_kb(base(hypotheses__H01_yaml=hypothesis(extra=assessment(coherence="{level: no, explanation: x}"))))
+    d = only(root)
+    assert (d.code, d.field) == ("KB204", "assessments[0].coherence.level")
+    assert "'no' is not one of no_or_very_minor, minor, moderate, serious" in d.message
+
+
 # --- KB305 the same judgement twice --------------------------------------------------
 
 
