@@ -118,7 +118,7 @@ def hypothesis_as_of(h: Hypothesis, day: dt.date) -> Hypothesis | None:
         return None
     later = [r for r in h.revisions if r.date > day]
     if not later:
-        return h
+        return _assessed_by(h, day)
     # Each revision stores what the text was before it; the earliest revision
     # after the day holds the text that was current on the day.
     title, statement, status = h.title, h.statement, h.status
@@ -127,13 +127,21 @@ def hypothesis_as_of(h: Hypothesis, day: dt.date) -> Hypothesis | None:
         title = rev.previous_title or title
         status = rev.previous_status or status
     kept = [r for r in h.revisions if r.date <= day]
-    return h.model_copy(update={"title": title, "statement": statement, "status": status, "revisions": kept})
+    return _assessed_by(h.model_copy(update={"title": title, "statement": statement, "status": status,
+                                             "revisions": kept}), day)
+
+
+def _assessed_by(h: Hypothesis, day: dt.date) -> Hypothesis:
+    """Only the GRADE-CERQual assessments made by ``day``: the last of them was current then."""
+    kept = [a for a in h.assessments if a.date <= day]
+    return h if len(kept) == len(h.assessments) else h.model_copy(update={"assessments": kept})
 
 
 def _as_committed(then: Hypothesis, now: Hypothesis | None, day: dt.date) -> Hypothesis:
     """The hypothesis as committed, with the reasons today's revision log gives up to ``day``."""
     kept = [r for r in (now or then).revisions if r.date <= day]
-    return then if kept == then.revisions else then.model_copy(update={"revisions": kept})
+    then = then if kept == then.revisions else then.model_copy(update={"revisions": kept})
+    return _assessed_by(then, day)
 
 
 def evidence_as_of(e: Evidence, day: dt.date) -> Evidence | None:
