@@ -215,6 +215,7 @@ EXPECTED = {
     "contradicted.rq": lambda rows: [r["id"] for r in rows] == ["H04", "H03", "H06", "H07"],
     "for-and-against.rq": lambda rows: {r["id"] for r in rows} == {"H03", "H04", "H06", "H07"},
     "without-evidence.rq": lambda rows: [r["id"] for r in rows] == ["H14"],
+    "low-confidence.rq": lambda rows: [r["id"] for r in rows] == ["H02", "H05"],
     "lineage.rq": lambda rows: {(r["id"], r["ancestor"]) for r in rows} == {("H12", "H06"), ("H13", "H08")},
     "revised-after-midterm.rq": lambda rows: [r["id"] for r in rows] == ["H07", "H06", "H02", "H03"],
     "measurements-start-end.rq": lambda rows: len(rows) == 10

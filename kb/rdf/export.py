@@ -7,8 +7,9 @@ N-Triples; and answers SPARQL queries over them.
 
 pyoxigraph does the serialising and the querying: on the same data it
 answered typical questions 13-66x faster than rdflib's engine. The triples
-are sorted before serialising and there are no blank nodes (links, versions
-and standings get IRIs), so the same KB gives byte-identical files.
+are sorted before serialising and there are no blank nodes (links, versions,
+standings, GRADE-CERQual assessments and appraisals get IRIs), so the same KB
+gives byte-identical files.
 
 Callers export the public view (kb.public): restricted evidence arrives
 with only its public fields, and is marked ``kbv:restricted``.
@@ -28,7 +29,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kb.errors import QueryError
-from kb.model import Evidence, Hypothesis, KnowledgeBase
+from kb.model import CERQUAL_COMPONENTS, Assessment, Evidence, Hypothesis, KnowledgeBase
 from kb.graph.score import Standing, standings as compute_standings
 
 VOCAB = "https://w3id.org/kb-theory/vocab#"
@@ -94,6 +95,21 @@ _CONTEXT_CLASS = {
 }
 _STANCE_VALUE = {"supports": "kbv:supporting", "contradicts": "kbv:contradicting", "qualifies": "kbv:qualifying"}
 _CITO = {"supports": "cito:supports", "contradicts": "cito:disputes", "qualifies": "cito:qualifies"}
+# GRADE-CERQual's levels are individuals of the vocabulary, named as CERQual words them
+_CONCERN = {
+    "no_or_very_minor": "kbv:NoOrVeryMinorConcerns",
+    "minor": "kbv:MinorConcerns",
+    "moderate": "kbv:ModerateConcerns",
+    "serious": "kbv:SeriousConcerns",
+}
+_CONFIDENCE = {
+    "high": "kbv:HighConfidence",
+    "moderate": "kbv:ModerateConfidence",
+    "low": "kbv:LowConfidence",
+    "very_low": "kbv:VeryLowConfidence",
+}
+_COMPONENT = dict(zip(CERQUAL_COMPONENTS, (
+    "kbv:methodologicalLimitations", "kbv:coherence", "kbv:adequacy", "kbv:relevance", "kbv:disseminationBias")))
 
 
 def safe_segment(text: str) -> str:
@@ -118,6 +134,10 @@ class Minter:
     def version(self, hid: str, n: int) -> ox.NamedNode:
         """The n-th version of a hypothesis: <base>hypothesis/H01/v2."""
         return self(f"hypothesis/{safe_segment(hid)}", f"v{n}")
+
+    def assessment(self, hid: str, key: str) -> ox.NamedNode:
+        """A GRADE-CERQual assessment of a hypothesis: <base>hypothesis/H01/assessment/2022-02-15."""
+        return self(f"hypothesis/{safe_segment(hid)}/assessment", key)
 
     def agent(self, name: str) -> ox.NamedNode:
         node = self._agents.get(name)
@@ -261,10 +281,12 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing], release: bool = F
         t(s, "rdf:type", T["kbv:Phase"])
         t(s, "rdfs:label", _lit(phase))
 
+    # people as prov:Agent IRIs, gathered from assessments, evidence and links and typed once at the end
+    agents: dict[str, ox.NamedNode] = {}
     yield from out
     out.clear()
     for h in kb.hypotheses.values():
-        _hypothesis(kb, h, iri, t, texts)
+        _hypothesis(kb, h, iri, t, texts, agents)
         yield from out
         out.clear()
 
@@ -291,7 +313,6 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing], release: bool = F
         t(s, "kbv:probability", _decimal(st.probability))
         t(s, "kbv:suggestedStatus", T[f"kbv:{st.suggested}"])
 
-    agents: dict[str, ox.NamedNode] = {}
     yield from out
     out.clear()
     if release:
@@ -319,7 +340,7 @@ def _citation(src) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None:
+def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts, agents: dict[str, ox.NamedNode]) -> None:
     s = iri("hypothesis", h.id)
     t(s, "rdf:type", T["kbv:Hypothesis"])
     t(s, "rdf:type", T["prov:Entity"])
@@ -354,6 +375,11 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
     for n in range(1, versions + 1):
         t(s, "dcterms:hasVersion", iri.version(h.id, n))
     t(s, "kbv:currentVersion", iri.version(h.id, versions))
+    keys = _assessment_keys(h)
+    for key in keys:
+        t(s, "kbv:assessment", iri.assessment(h.id, key))
+    if keys:
+        t(s, "kbv:currentAssessment", iri.assessment(h.id, keys[-1]))
     for n in range(1, versions + 1):
         v = iri.version(h.id, n)
         t(v, "rdf:type", T["kbv:HypothesisVersion"])
@@ -376,6 +402,57 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts) -> None
                 t(v, "kbv:promptedBy", iri("evidence", eid))
             if rev.previous_status:
                 t(v, "kbv:previousStatus", T[f"kbv:{rev.previous_status}"])
+    for key, a in zip(keys, h.assessments):
+        _assessment(h, a, iri.assessment(h.id, key), iri, t, texts, agents)
+
+
+def _assessment_keys(h: Hypothesis) -> list[str]:
+    """A stable, unique IRI key per assessment: its date (2022-02-15), then 2022-02-15-2 for a second that day.
+
+    Dates, not positions: an assessment keeps its IRI when an older one is
+    added before it or removed.
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for a in h.assessments:
+        day = a.date.isoformat()
+        seen[day] = seen.get(day, 0) + 1
+        keys.append(day if seen[day] == 1 else f"{day}-{seen[day]}")
+    return keys
+
+
+def _assessed_version(h: Hypothesis, a: Assessment) -> int | None:
+    """The number of the version the hypothesis had on the assessment's day (a revision that day counts)."""
+    dates = [h.proposed] + [rev.date for rev in h.revisions]
+    held = [n for n, day in enumerate(dates, start=1) if day <= a.date]
+    return max(held) if held else None
+
+
+def _assessment(h: Hypothesis, a: Assessment, node: ox.NamedNode, iri: Minter, t, texts,
+                agents: dict[str, ox.NamedNode]) -> None:
+    t(node, "rdf:type", T["kbv:CerqualAssessment"])
+    t(node, "rdf:type", T["prov:Entity"])
+    t(node, "dcterms:date", _date(a.date))
+    for name in dict.fromkeys(a.by):
+        agents[name] = iri.agent(name)
+        t(node, "prov:wasAttributedTo", agents[name])
+    version = _assessed_version(h, a)
+    if version is not None:
+        t(node, "kbv:assessedVersion", iri.version(h.id, version))
+    texts(node, "kbv:finding", a.finding)
+    for eid in dict.fromkeys(a.considered):
+        t(node, "kbv:considered", iri("evidence", eid))
+    parts = [(name, getattr(a, name)) for name in CERQUAL_COMPONENTS if getattr(a, name) is not None]
+    for name, _ in parts:
+        t(node, _COMPONENT[name], ox.NamedNode(f"{node.value}/{name}"))
+    t(node, "kbv:confidence", T[_CONFIDENCE[a.confidence.level]])
+    texts(node, "kbv:confidenceExplanation", a.confidence.explanation)
+    texts(node, "rdfs:comment", a.note)
+    for name, part in parts:
+        c = ox.NamedNode(f"{node.value}/{name}")
+        t(c, "rdf:type", T["kbv:CerqualComponent"])
+        t(c, "kbv:concern", T[_CONCERN[part.level]])
+        texts(c, "kbv:explanation", part.explanation)
 
 
 def _link_keys(e: Evidence) -> list[str]:
@@ -435,6 +512,9 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
         h = iri("hypothesis", hid)
         t(s, f"kbv:{stance}", h)
         t(s, _CITO[stance], h)
+    if e.appraisal is not None:  # the public view has taken it from restricted items
+        t(s, "kbv:appraisal", iri(f"evidence/{safe_segment(e.id)}", "appraisal"))
+        _appraisal(e, iri, t, texts, agents)
     for key, link in zip(_link_keys(e), e.links):
         node = iri("link", key)
         h = iri("hypothesis", link.hypothesis)
@@ -455,6 +535,22 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
             texts(node, "rdfs:comment", link.note)
         for cid in dict.fromkeys(link.scope):
             t(node, "kbv:scope", iri("context", cid))
+
+
+def _appraisal(e: Evidence, iri: Minter, t, texts, agents: dict[str, ox.NamedNode]) -> None:
+    ap = e.appraisal
+    node = iri(f"evidence/{safe_segment(e.id)}", "appraisal")
+    t(node, "rdf:type", T["kbv:Appraisal"])
+    t(node, "rdf:type", T["prov:Entity"])
+    t(node, "kbv:concern", T[_CONCERN[ap.level]])
+    if ap.tool:
+        t(node, "kbv:tool", _lit(ap.tool))
+    if ap.date:
+        t(node, "dcterms:date", _date(ap.date))
+    for name in dict.fromkeys(ap.by):
+        agents[name] = iri.agent(name)
+        t(node, "prov:wasAttributedTo", agents[name])
+    texts(node, "rdfs:comment", ap.note)
 
 
 # --- serialising ----------------------------------------------------------------------
