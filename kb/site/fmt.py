@@ -209,6 +209,12 @@ STYLESHEET = f"""\
 .kb-muted {{ opacity: 0.7; }}
 .kb-text del, .md-typeset del {{ background: #ffebee; }}
 .md-typeset ins {{ background: #e8f5e9; text-decoration: none; }}
+.kb-cerqual {{ display: inline-block; padding: 0 0.4em; border-radius: 0.2em; font-size: 0.85em;
+  white-space: nowrap; color: #000; }}
+.kb-cerqual-high {{ background: {COLOURS["supported"]}; }}
+.kb-cerqual-moderate {{ background: #dcedc8; }}
+.kb-cerqual-low {{ background: {COLOURS["contested"]}; }}
+.kb-cerqual-very_low {{ background: {COLOURS["refuted"]}; }}
 """
 
 
@@ -398,6 +404,68 @@ _WORDS_EN = {
     "reworded": "reworded",
     "new_evidence": "new evidence",
     "no_diff": "Nothing in the framework changed.",
+    "findings": "Summary of qualitative findings",
+    "findings_count": "Findings assessed with GRADE-CERQual",
+    "findings_intro": "One row per hypothesis with a GRADE-CERQual assessment, taken as a review finding: "
+    "its current assessment (the latest in the hypothesis's file), the explanation of its confidence and the "
+    "evidence it considered, with where that evidence is from.",
+    "no_assessments": "No hypothesis has a GRADE-CERQual assessment yet.",
+    "cerqual": "GRADE-CERQual assessment",
+    "cerqual_about": "GRADE-CERQual rates how much confidence a finding from qualitative evidence deserves: "
+    "the concerns about its methodological limitations, coherence, adequacy of data and relevance (and, "
+    "optionally, dissemination bias) are each rated from no or very minor to serious, and summed up as high, "
+    "moderate, low or very low confidence.",
+    "cerqual_confidence": "GRADE-CERQual confidence",
+    "cerqual_not_computed": "This is a structured expert judgement, made and signed by the researchers "
+    "named, not computed by kb; the standing above is computed from the recorded judgements of the "
+    "evidence. Neither changes the other.",
+    "assessed_on": "assessed on {date} by {by}",
+    "assessed_by": "Assessed by",
+    "finding": "Finding",
+    "considered": "Evidence considered",
+    "contributing": "Contributing evidence",
+    "cq_component": "Component",
+    "cq_level": "Assessment",
+    "cq_explanation": "Explanation",
+    "cq_methodological_limitations": "Methodological limitations",
+    "cq_coherence": "Coherence",
+    "cq_adequacy": "Adequacy of data",
+    "cq_relevance": "Relevance",
+    "cq_dissemination_bias": "Dissemination bias",
+    "cq_confidence": "Overall confidence",
+    "concern_no_or_very_minor": "No or very minor concerns",
+    "concern_minor": "Minor concerns",
+    "concern_moderate": "Moderate concerns",
+    "concern_serious": "Serious concerns",
+    "confidence_high": "High confidence",
+    "confidence_moderate": "Moderate confidence",
+    "confidence_low": "Low confidence",
+    "confidence_very_low": "Very low confidence",
+    "assessments_over_time": "Assessments over time",
+    "first_assessment": "first assessment",
+    "no_level_changed": "no level changed",
+    "current": "current",
+    "appraisal": "Methodological appraisal",
+    "appraisal_tool": "Tool",
+    "appraised_by": "Appraised by",
+    "agreement": "Agreement between researchers",
+    "agreement_pointer": "How often researchers who judged the same evidence for the same hypothesis agree:",
+    "agreement_intro": "Where two or more researchers judged the same evidence for the same hypothesis, "
+    "Krippendorff's alpha measures how far they agree beyond chance: on the stance (supports, contradicts, "
+    "qualifies; nominal) and on the strength (weak < moderate < strong; ordinal). 1 is full agreement, 0 no "
+    "more than chance; – where it is undefined.",
+    "no_agreement_units": "No evidence has been judged for the same hypothesis by more than one researcher yet.",
+    "agreement_overall": "All hypotheses",
+    "agreement_by_hypothesis": "By hypothesis",
+    "alpha_stance": "α stance",
+    "alpha_strength": "α strength",
+    "agreement_units": "Units",
+    "agreement_pairs": "Pairs compared",
+    "disagreements": "Disagreements to reconcile",
+    "disagreements_note": "Each evidence item and hypothesis whose judges differ in stance or strength, "
+    "with what each of them said.",
+    "no_disagreements": "None: every doubly judged item was judged alike.",
+    "judgements": "Judgements",
 }
 
 _WORDS_NB = {
@@ -583,6 +651,68 @@ _WORDS_NB = {
     "reworded": "omformulert",
     "new_evidence": "ny evidens",
     "no_diff": "Ingenting i rammeverket endret seg.",
+    "findings": "Sammendrag av kvalitative funn",
+    "findings_count": "Funn vurdert med GRADE-CERQual",
+    "findings_intro": "Én rad per hypotese med en GRADE-CERQual-vurdering, lest som et funn: den gjeldende "
+    "vurderingen (den siste i hypotesens fil), begrunnelsen for tilliten og evidensen den bygger på, med hvor "
+    "evidensen kommer fra.",
+    "no_assessments": "Ingen hypotese har en GRADE-CERQual-vurdering ennå.",
+    "cerqual": "GRADE-CERQual-vurdering",
+    "cerqual_about": "GRADE-CERQual vurderer hvor stor tillit et funn fra kvalitativ evidens fortjener: "
+    "bekymringene for metodiske begrensninger, koherens, datadekning og relevans (og eventuelt "
+    "publiseringsskjevhet) vurderes hver fra ingen eller svært små til alvorlige, og oppsummeres som høy, "
+    "moderat, lav eller svært lav tillit.",
+    "cerqual_confidence": "GRADE-CERQual-tillit",
+    "cerqual_not_computed": "Dette er en strukturert ekspertvurdering, gjort og signert av forskerne som er "
+    "nevnt, ikke beregnet av kb; stillingen over er beregnet fra de registrerte vurderingene av evidensen. "
+    "Ingen av dem endrer den andre.",
+    "assessed_on": "vurdert {date} av {by}",
+    "assessed_by": "Vurdert av",
+    "finding": "Funn",
+    "considered": "Evidens vurdert",
+    "contributing": "Bidragende evidens",
+    "cq_component": "Komponent",
+    "cq_level": "Vurdering",
+    "cq_explanation": "Begrunnelse",
+    "cq_methodological_limitations": "Metodiske begrensninger",
+    "cq_coherence": "Koherens",
+    "cq_adequacy": "Datadekning",
+    "cq_relevance": "Relevans",
+    "cq_dissemination_bias": "Publiseringsskjevhet",
+    "cq_confidence": "Samlet tillit",
+    "concern_no_or_very_minor": "Ingen eller svært små bekymringer",
+    "concern_minor": "Små bekymringer",
+    "concern_moderate": "Moderate bekymringer",
+    "concern_serious": "Alvorlige bekymringer",
+    "confidence_high": "Høy tillit",
+    "confidence_moderate": "Moderat tillit",
+    "confidence_low": "Lav tillit",
+    "confidence_very_low": "Svært lav tillit",
+    "assessments_over_time": "Vurderinger over tid",
+    "first_assessment": "første vurdering",
+    "no_level_changed": "ingen nivåer endret",
+    "current": "gjeldende",
+    "appraisal": "Metodisk vurdering",
+    "appraisal_tool": "Verktøy",
+    "appraised_by": "Vurdert av",
+    "agreement": "Enighet mellom forskerne",
+    "agreement_pointer": "Hvor ofte forskere som har vurdert samme evidens for samme hypotese, er enige:",
+    "agreement_intro": "Der to eller flere forskere har vurdert samme evidens for samme hypotese, måler "
+    "Krippendorffs alfa hvor enige de er utover tilfeldigheter: om retningen (støtter, motsier, nyanserer; "
+    "nominal) og om styrken (svak < moderat < sterk; ordinal). 1 er full enighet, 0 ikke mer enn tilfeldig; "
+    "– der den ikke er definert.",
+    "no_agreement_units": "Ingen evidens er ennå vurdert for samme hypotese av mer enn én forsker.",
+    "agreement_overall": "Alle hypoteser",
+    "agreement_by_hypothesis": "Per hypotese",
+    "alpha_stance": "α retning",
+    "alpha_strength": "α styrke",
+    "agreement_units": "Enheter",
+    "agreement_pairs": "Par sammenlignet",
+    "disagreements": "Uenigheter å avklare",
+    "disagreements_note": "Hvert evidenselement og hver hypotese der vurdererne er uenige om retning eller "
+    "styrke, med hva hver av dem sa.",
+    "no_disagreements": "Ingen: alle dobbeltvurderte elementer ble vurdert likt.",
+    "judgements": "Vurderinger",
 }
 
 #: Words for enumerated values (statuses, stances, kinds), by language.

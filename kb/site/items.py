@@ -15,6 +15,15 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from kb.graph.score import Contribution, standing_from
+from kb.site.cerqual import (
+    AppraisalView,
+    CerqualView,
+    appraisal_section,
+    appraisal_view,
+    cerqual_section,
+    cerqual_summary,
+    cerqual_view,
+)
 from kb.site.fmt import COLOURS, esc, num, rich_block
 from kb.site.kit import (
     CHART_MAX_POINTS,
@@ -112,6 +121,7 @@ class HypothesisView:
     neighbourhood: Diagram | None
     shows_illustrative: bool
     commits: tuple[tuple[CommitView, ...], int] = ((), 0)
+    cerqual: CerqualView | None = None
 
 
 def hypothesis_view(site: Site, hid: str) -> HypothesisView:
@@ -139,14 +149,16 @@ def hypothesis_view(site: Site, hid: str) -> HypothesisView:
         for rev in sorted(h.revisions, key=lambda r: r.date, reverse=True)
     )
     points = _trajectory(site, hid)
-    shows = h.illustrative or any(row.evidence.illustrative for _, rows in groups for row in rows)
+    cerqual = cerqual_view(site, hid)
+    shows = (h.illustrative or any(row.evidence.illustrative for _, rows in groups for row in rows)
+             or (cerqual is not None and cerqual.illustrative))
     return HypothesisView(
         path, hid, site.text(h.title), titles[1:] if len(titles) > 1 else (), site.languages(h.statement),
         site.languages(h.rationale), h.illustrative, standing_view(h.status, st), st.positive, st.negative,
         relation, h.proposed, tuple(h.authors), tuple(h.tags), site.refs(h.derived_from), tuple(groups),
         tuple((key, site.refs(ids)) for key, ids in kin if ids), chain if len(chain) > 1 else (),
         revisions, _trajectory_chart(site, points), tuple((str(d), sv) for d, sv in points),
-        _neighbourhood(site, hid, path), shows, commits_of(site, hid),
+        _neighbourhood(site, hid, path), shows, commits_of(site, hid), cerqual,
     )
 
 
@@ -240,6 +252,7 @@ def hypothesis_page(v: HypothesisView, r: Render) -> str:
         f"{esc(w('uncertainty'))} {num(s.uncertainty)} · {esc(w('probability'))} {num(s.probability)}", "")
     out.key([(COLOURS["belief"], w("belief")), (COLOURS["disbelief"], w("disbelief")),
              (COLOURS["uncertainty"], w("uncertainty"))])
+    cerqual_summary(out, v.cerqual)
     out(f"## {esc(w('statement'))}", "")
     _texts(out, v.statement)
     facts = []
@@ -258,6 +271,7 @@ def hypothesis_page(v: HypothesisView, r: Render) -> str:
     if v.rationale:
         out(f"## {esc(w('rationale'))}", "")
         _texts(out, v.rationale)
+    cerqual_section(out, v.cerqual)
     for key, rows in v.groups:
         out(f"## {esc(w(key))}", "")
         if not rows:
@@ -337,6 +351,7 @@ class EvidenceView:
     links: tuple[EvidenceLinkView, ...]
     shows_illustrative: bool
     commits: tuple[tuple[CommitView, ...], int] = ((), 0)
+    appraisal: AppraisalView | None = None
 
 
 def evidence_view(site: Site, eid: str) -> EvidenceView:
@@ -362,7 +377,7 @@ def evidence_view(site: Site, eid: str) -> EvidenceView:
     return EvidenceView(
         site.paths[eid], evidence_row(site, eid), site.languages(e.summary),
         tuple(e.recorded_by), site.refs(e.sources),
-        measurement, measured, tuple(links), shows, commits_of(site, eid),
+        measurement, measured, tuple(links), shows, commits_of(site, eid), appraisal_view(site, eid),
     )
 
 
@@ -390,6 +405,7 @@ def evidence_page(v: EvidenceView, r: Render) -> str:
     if v.measurement:
         out(f"## {esc(w('measurement'))}", "")
         out.facts([(w("construct_col"), out.link(v.measured))] + [(w(k), esc(val)) for k, val in v.measurement])
+    appraisal_section(out, v.appraisal)
     out(f"## {esc(w('links'))}", "")
     if not v.links:
         out("–", "")

@@ -69,6 +69,7 @@ def home_view(site: Site, events: list[Event]) -> HomeView:
         ("links_count", None, sum(len(e.links) for e in kb.evidence.values()), ""),
         ("constructs", Ref("", "constructs/index.md"), len(kb.constructs), ""),
         ("contexts", Ref("", "contexts/index.md"), len(kb.contexts), ""),
+        ("findings_count", Ref("", "findings.md"), sum(1 for h in kb.hypotheses.values() if h.assessments), ""),
         ("sources", Ref("", "sources.md"), len(kb.sources), ""),
         ("milestones", Ref("", "changes.md"), len(kb.config.milestones), ""),
     )

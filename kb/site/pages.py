@@ -23,8 +23,12 @@ items say so.
 The modules: :mod:`kb.site.fmt` (safe text, the interface's words, the
 stylesheet), :mod:`kb.site.kit` (the KB's index, the page printer, diagrams,
 the timeline of events), :mod:`kb.site.items` (hypothesis, evidence,
-construct and context pages) and :mod:`kb.site.overview` (home, map, gap
-map, timeline, questions, sources, downloads); this one puts them together.
+construct and context pages), :mod:`kb.site.overview` (home, map, gap
+map, timeline, questions, sources, downloads) and :mod:`kb.site.cerqual`
+(GRADE-CERQual: assessments, the summary of findings, appraisals,
+agreement); this one puts them together, and computes what the whole KB
+gives once (the standings in :class:`~kb.site.kit.Site`, the timeline's
+events and the agreement between researchers here).
 
 Pages (paths relative to the docs directory)::
 
@@ -37,6 +41,8 @@ Pages (paths relative to the docs directory)::
     contexts/index.md,   contexts/<id>.md
     sources.md               the bibliography
     gaps.md                  the evidence gap map
+    findings.md              the Summary of Qualitative Findings (GRADE-CERQual; says so when none)
+    agreement.md             agreement between researchers (linked from findings.md, not in the nav)
     changes.md               how the framework changed, milestone by milestone
     questions.md             the saved SPARQL questions and their answers
     downloads.md             RDF and GraphML downloads
@@ -58,6 +64,7 @@ from typing import Any, Callable, Sequence
 
 from kb.graph.score import Standing
 from kb.model import KnowledgeBase
+from kb.site.cerqual import AGREEMENT, FINDINGS, agreement_page, agreement_view, findings_page, findings_view
 from kb.site.items import (
     construct_page,
     construct_view,
@@ -146,6 +153,8 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         "contexts/index.md": lambda: contexts_index_page(contexts_index_view(site), w),
         "sources.md": lambda: sources_page(sources_view(site), w),
         "gaps.md": lambda: gaps_page(gaps_view(site), w),
+        FINDINGS: lambda: findings_page(findings_view(site), w),
+        AGREEMENT: lambda: agreement_page(agreement_view(site, _agreement(kb)), w),
         "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
         "questions.md": lambda: questions_page(questions_view(site.queries, bool(site.illustrative)), w),
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
@@ -171,9 +180,16 @@ def _item_page(page: Callable, view: Callable, site: Site, item_id: str, w: Rend
     return page(view(site, item_id), w)
 
 
+def _agreement(kb: KnowledgeBase):
+    """Agreement between researchers over the whole KB: computed once, for the one page that shows it."""
+    from kb.appraise.agreement import agreement  # NumPy and krippendorff: only when the page is made
+
+    return agreement(kb)
+
+
 NAV = (("home", "index.md"), ("map", "map.md"), ("hypotheses", "hypotheses/index.md"),
        ("evidence", "evidence/index.md"), ("constructs", "constructs/index.md"),
-       ("contexts", "contexts/index.md"), ("gaps", "gaps.md"), ("changes", "changes.md"),
+       ("contexts", "contexts/index.md"), ("gaps", "gaps.md"), ("findings", FINDINGS), ("changes", "changes.md"),
        ("questions", "questions.md"), ("sources", "sources.md"), ("downloads", "downloads.md"))
 
 
