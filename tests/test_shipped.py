@@ -29,7 +29,7 @@ def test_check_passes_with_a_one_line_summary():
     result = run("check")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "ok, 3 warning(s): 14 hypotheses, 51 evidence items, 63 links, 20 constructs, "
+        "ok, 3 warning(s): 14 hypotheses, 51 evidence items, 68 links, 20 constructs, "
         "22 contexts, 4 sources"
     ]
 
@@ -67,14 +67,15 @@ def test_status_lists_every_hypothesis():
 
 
 def test_mostly_supported_h01_by_hand():
-    # E003 moderate literature .75, E028 moderate field 1, E029 strong arena 2,
+    # E003 moderate literature .75, E028 moderate field 1, E029 judged by two
+    # (strong arena 2 and moderate arena 1, each a share of 1/2: 1 + .5),
     # E030 moderate interview 1, E041 moderate document .75, E042 strong survey 3,
-    # E047 moderate survey 1.5: r = 10, s = 0
+    # E047 moderate survey 1.5: r = 9.5, s = 0
     h01 = status()["H01"]
-    assert h01["belief"] == pytest.approx(10 / 12, abs=1e-4)
+    assert h01["belief"] == pytest.approx(9.5 / 11.5, abs=1e-4)
     assert h01["disbelief"] == 0
-    assert h01["uncertainty"] == pytest.approx(2 / 12, abs=1e-4)
-    assert h01["probability"] == pytest.approx(10 / 12 + 0.5 * 2 / 12, abs=1e-4)
+    assert h01["uncertainty"] == pytest.approx(2 / 11.5, abs=1e-4)
+    assert h01["probability"] == pytest.approx(9.5 / 11.5 + 0.5 * 2 / 11.5, abs=1e-4)
     assert (h01["declared"], h01["suggested"]) == ("supported", "supported")
 
 
