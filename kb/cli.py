@@ -28,6 +28,7 @@ import click
 
 from kb import errors
 from kb.errors import Diagnostic, KbError
+from kb.versions import VERSIONS
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -179,7 +180,7 @@ def format_option(*choices: str, default: str = "text") -> Callable:
     help="Run as if kb was started in DIRECTORY.",
     metavar="DIRECTORY",
 )
-@click.version_option(package_name="kb-theory", prog_name="kb")
+@click.version_option(version=VERSIONS, message="%(version)s")  # a lazy text: read only for --version
 @click.pass_context
 def main(ctx: click.Context, directory: Path) -> None:
     """kb: a git-native knowledge base for developing a theory.
@@ -223,9 +224,8 @@ def check(ws: Workspace, fmt: str, strict: bool, paths: tuple[Path, ...] = ()) -
         sys.exit(_check_each_root([ws.start / p for p in paths], fmt, strict))
     diags, counts = _verdict(ws)
     from kb.history.checks import milestone_tag_warnings  # tags are no file: kept out of the cached verdict
-    from kb.load.loader import load_config
 
-    diags = sorted(set(diags + milestone_tag_warnings(ws.root, load_config(ws.root))))
+    diags = sorted(set(diags + milestone_tag_warnings(ws.root)))
     problems = errors.errors_in(diags)
     warnings = [d for d in diags if d.severity == "warning"]
     if fmt == "json":
@@ -667,6 +667,52 @@ def gaps(ws: Workspace, by: str, level: int, as_of: str | None, fmt: str) -> Non
 
 
 @main.command()
+@as_of_option
+@format_option("text", "json", "csv")
+@pass_workspace
+@handle_errors
+def agreement(ws: Workspace, as_of: str | None, fmt: str) -> None:
+    """Researchers' agreement: Krippendorff's alpha.
+
+    A unit is an evidence item and a hypothesis judged by two or more
+    researchers (a link's 'by', else the evidence's recorders); alpha is given
+    for stance (nominal) and strength (ordinal: weak < moderate < strong), per
+    hypothesis and overall. Alpha 1 is perfect agreement, 0 no better than
+    chance, below 0 worse than chance; '-' where it is undefined, with why.
+    """
+    from kb.appraise import agreement as agree
+
+    kb = ws.load_clean(as_of)
+    result = agree.agreement(kb)
+    if fmt == "json":
+        click.echo(json.dumps(agree.as_json(result), indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        click.echo(_table(agree.table_rows(result), list(agree.TABLE_COLUMNS), "csv"), nl=False)
+        return
+    if not result.overall.units:
+        click.echo("No evidence has been judged by two or more researchers: there is no agreement to measure.")
+        return
+
+    def three(value: float | None) -> str:  # alpha is read to three places (Krippendorff's habit)
+        return "-" if value is None else f"{value:.3f}"
+
+    alphas = [*result.by_hypothesis.items(), ("overall", result.overall)]
+    table = [{"id": hid, "units": a.units, "pairs": a.pairs, "alpha stance": three(a.stance),
+              "alpha strength": three(a.strength)} for hid, a in alphas]
+    click.echo(_table(table, ["id", "units", "pairs", "alpha stance", "alpha strength"], "text"), nl=False)
+    notes = [f"  {hid}: {a.note}" for hid, a in alphas if a.note]
+    if notes:
+        click.echo("undefined ('-'):\n" + "\n".join(notes))
+    lines = agree.disagreement_lines(result)
+    if lines:
+        click.echo(f"\n{len(lines)} disagreement(s) to reconcile (edit the links, or note why they differ):")
+        click.echo("\n".join(f"  {line}" for line in lines))
+    else:
+        click.echo("\nNo disagreements: every unit's judges agree in stance and strength.")
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["graphml", "json", "dot", "dagitty"]),
               default="graphml", show_default=True, help="graphml/json/dot: the whole graph; dagitty: the framework map.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
@@ -686,6 +732,75 @@ def graph(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> No
     del kb  # the graph holds what the file needs; at 100,000 items the KB is a gigabyte
     writer = {"graphml": graphs.to_graphml, "json": graphs.to_node_link, "dot": graphs.to_dot}[fmt]
     _emit(writer(g), output)
+
+
+# --- GRADE-CERQual tables ------------------------------------------------------------
+
+
+@main.group()
+def report() -> None:
+    """GRADE-CERQual tables for articles: the Summary of Qualitative Findings and the Evidence Profile.
+
+    One row per hypothesis with an assessment, from its current (last) one;
+    hypotheses without one are left out. The computed standing is not in
+    them: an assessment is the assessors' judgement, shown as they wrote it.
+    """
+
+
+def _report_options(func: Callable) -> Callable:
+    for option in reversed((
+        click.option("--format", "fmt", type=click.Choice(["docx", "md", "csv", "latex"]), default="md",
+                     show_default=True, help="Word, Markdown, CSV or a LaTeX longtable."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Write to FILE instead of stdout (required for docx)."),
+        click.option("--language", metavar="LANG",
+                     help="One of kb.yaml's languages (default: its first) for the texts and the headings."),
+        as_of_option,
+    )):
+        func = option(func)
+    return func
+
+
+@report.command()
+@_report_options
+@pass_workspace
+@handle_errors
+def soqf(ws: Workspace, fmt: str, output: Path | None, language: str | None, as_of: str | None) -> None:
+    """The Summary of Qualitative Findings: each finding, its CERQual confidence, why, and its evidence."""
+    _report(ws, "soqf", fmt, output, language, as_of)
+
+
+@report.command()
+@_report_options
+@pass_workspace
+@handle_errors
+def profile(ws: Workspace, fmt: str, output: Path | None, language: str | None, as_of: str | None) -> None:
+    """The Evidence Profile: each finding's components (level and why), its confidence and its evidence."""
+    _report(ws, "profile", fmt, output, language, as_of)
+
+
+def _report(ws: Workspace, kind: str, fmt: str, output: Path | None, language: str | None, as_of: str | None) -> None:
+    if fmt == "docx" and output is None:
+        raise click.UsageError("--format docx writes a file: give it with -o FILE")
+    kb = ws.load_clean(as_of)
+    if language is not None and language not in kb.languages:
+        raise click.BadParameter(f"{language!r} is not one of the knowledge base's languages "
+                                 f"({', '.join(kb.languages)}; kb.yaml 'languages')", param_hint="'--language'")
+    from kb.appraise.tables import TABLES
+    from kb.appraise.write import render
+
+    day = ws.as_of.date if as_of else None
+    table = TABLES[kind](kb, language, day)
+    if not table.rows:
+        click.echo("kb: no hypothesis has a GRADE-CERQual assessment"
+                   + (f" as of {day}" if day else "") + "; the table has its header only", err=True)
+    data = render(table, fmt)
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        from kb.output import write_atomic
+
+        write_atomic(output, data)
 
 
 # --- RDF and SPARQL ------------------------------------------------------------------

@@ -13,13 +13,13 @@ a missing tag may just not have been fetched, so KB501 is not reported there.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kb.errors import Diagnostic, HistoryError, did_you_mean
-from kb.load.loader import CONFIG_FILE
+from kb.load.files import CONFIG_FILE, read_config
 from kb.load.yamlread import read_yaml
-from kb.model import Config
 
 if TYPE_CHECKING:
     from kb.history.git import Repo
@@ -28,19 +28,25 @@ if TYPE_CHECKING:
 FAR_DAYS = 30
 
 
-def milestone_tag_warnings(root: Path, config: Config) -> list[Diagnostic]:
-    """KB501 and KB502 for the milestones of ``config`` (the KB at ``root``)."""
-    from kb.history.git import Repo, commit_day
+def milestone_tag_warnings(root: Path) -> list[Diagnostic]:
+    """KB501 and KB502 for the milestones in the kb.yaml at ``root``.
 
-    tagged = [(i, m) for i, m in enumerate(config.milestones) if m.tag]
+    Read from kb.yaml's YAML, not through the model: a warm ``kb check``
+    would otherwise build the pydantic models only for this (0.6 s, more
+    than the rest of it). A kb.yaml the model refuses has its own errors in
+    the check; its milestones that do not read as id, date and tag are skipped.
+    """
+    data, marks, diags = read_yaml(read_config(root), CONFIG_FILE)
+    tagged = [(i, m) for i, m in enumerate(_milestones(data)) if m is not None] if not diags else []
     if not tagged:
         return []
+    from kb.history.git import Repo, commit_day
+
     try:
         repo = Repo.of(root)
         shallow = repo.shallow
     except HistoryError:
         return []
-    _, marks, _ = read_yaml((root / CONFIG_FILE).read_bytes(), CONFIG_FILE)
     out = []
     for i, m in tagged:
         line, column = marks.get(("milestones", i, "tag"), marks.get(("milestones", i), (1, 1)))
@@ -61,6 +67,32 @@ def milestone_tag_warnings(root: Path, config: Config) -> list[Diagnostic]:
             warn("KB502", f"milestone {m.id!r} is dated {m.date} but its tag {m.tag!r} points at a commit of "
                           f"{day}, {gap} days away",
                  "move the tag to the commit of the milestone, or correct the milestone's date")
+    return out
+
+
+class _Milestone:
+    __slots__ = ("id", "date", "tag")
+
+    def __init__(self, mid: str, date: dt.date, tag: str) -> None:
+        self.id, self.date, self.tag = mid, date, tag
+
+
+def _milestones(data: Any) -> list["_Milestone | None"]:
+    """kb.yaml's milestones by position; None for one without a tag or not shaped as the model wants."""
+    entries = data.get("milestones") if isinstance(data, dict) else None
+    out: list[_Milestone | None] = []
+    for m in entries if isinstance(entries, list) else ():
+        found = None
+        if isinstance(m, dict) and isinstance(m.get("id"), str) and isinstance(m.get("tag"), str) and m["tag"]:
+            day = m.get("date")
+            if isinstance(day, str):
+                try:
+                    day = dt.date.fromisoformat(day)
+                except ValueError:
+                    day = None
+            if isinstance(day, dt.date) and not isinstance(day, dt.datetime):
+                found = _Milestone(m["id"], day, m["tag"])
+        out.append(found)
     return out
 
 

@@ -7,9 +7,14 @@ callers that must not go on with a broken KB.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.errors import Diagnostic, ProblemsFound, errors_in
-from kb.model import KnowledgeBase
+
+if TYPE_CHECKING:
+    # not at run time: importing kb.load.cache (the warm `kb check`) must not build the
+    # pydantic models, which costs 0.6 s, twice what the rest of a warm check does
+    from kb.model import KnowledgeBase
 
 
 def checked(root: Path, *, strict: bool = False) -> tuple[KnowledgeBase, list[Diagnostic]]:
