@@ -96,6 +96,23 @@ links:
      note: SECRET-note_first-7f3a, date: 2022-03-05, scope: [town]}}
   - {{hypothesis: H1, stance: supports, strength: moderate, note: {{en: SECRET-note_second-7f3a}}}}
   - {{hypothesis: H2, stance: qualifies, strength: weak, by: SECRET-by_first-7f3a}}
+appraisal:
+  level: serious
+  tool: SECRET-appraisal_tool-7f3a
+  note: {{en: SECRET-appraisal_note-7f3a}}
+  by: [SECRET-appraisal_by-7f3a]
+"""
+
+#: H1 assessed (GRADE-CERQual) on E1 and E9: the tables and pages that list the evidence considered
+H1_ASSESSED = H1 + """assessments:
+  - date: 2023-06-01
+    by: [Assessors]
+    considered: [E1, E9]
+    methodological_limitations: {level: minor, explanation: Fine.}
+    coherence: {level: minor, explanation: Fine.}
+    adequacy: {level: moderate, explanation: Thin.}
+    relevance: {level: minor, explanation: Fine.}
+    confidence: {level: low, explanation: Thin data.}
 """
 
 
@@ -122,6 +139,8 @@ def kb_root(tmp_path_factory) -> Path:
     write_files(root, {"evidence/E9.yaml": restricted_item("SECRET-summary_edited-7f3a")})
     git(root, "commit", "-q", "-am", "Reword SECRET-subject_edited-7f3a", author="SECRET-author_edited-7f3a")
     git(root, "tag", "v1")
+    write_files(root, {"hypotheses/H1.yaml": H1_ASSESSED})
+    git(root, "commit", "-q", "-am", "Assess H1")
     return root
 
 
@@ -144,7 +163,7 @@ def test_the_markers_are_in_the_repository(kb_root):
 
     kb, _ = load(kb_root)
     written = json.dumps(kb.evidence["E9"].model_dump(mode="json", by_alias=True))
-    assert len(set(MARKER.findall(written))) == 13
+    assert len(set(MARKER.findall(written))) == 16
     log = subprocess.run(["git", "log", "--format=%an %s"], cwd=kb_root, capture_output=True, text=True).stdout
     assert len(MARKER.findall(log)) == 4
 
@@ -162,7 +181,22 @@ COMMANDS = [
     *[["diff", "v0", rev, "--format", f] for rev in ("v1", "HEAD") for f in ("text", "markdown", "json")],
     ["diff", "v0", "--format", "json"],
     *[["history", *item, "--format", f] for item in ([], ["E9"]) for f in ("text", "json")],
+    *[["agreement", "--format", f] for f in ("text", "json", "csv")],
+    *[["report", kind, "--format", f] for kind in ("soqf", "profile") for f in ("md", "csv", "latex")],
 ]
+
+
+@pytest.mark.parametrize("kind", ["soqf", "profile"])
+def test_the_word_tables_show_no_restricted_content(kb_root, tmp_path, kind):
+    import docx
+
+    out = tmp_path / f"{kind}.docx"
+    result = run("report", kind, "--format", "docx", "-o", out, cwd=kb_root)
+    assert result.exit_code == 0, result.output
+    document = docx.Document(str(out))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    assert any("E9" in c for c in cells), "E9 is considered: its id is public"
+    assert_no_marker("\n".join([p.text for p in document.paragraphs] + cells), f"kb report {kind} (docx)")
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
