@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kb.appraise.tables import words_for
 from kb.model import CERQUAL_COMPONENTS, Assessment
 from kb.site.fmt import Words, attr, esc, rich_block
 from kb.site.kit import Out, Ref, Render, Site
@@ -38,8 +39,13 @@ AGREEMENT = "agreement.md"
 
 
 def concern_words(w: Words, level: str) -> str:
-    """A level of concern in words ("Minor concerns")."""
-    return w(f"concern_{level}")
+    """A level of concern in words ("Minor concerns"): the same words as kb report's tables."""
+    return words_for(w.language)[level]
+
+
+def component_words(w: Words, component: str) -> str:
+    """A component's name ("Adequacy of data"), as kb report's tables name it."""
+    return words_for(w.language)[component]
 
 
 def confidence_words(w: Words, level: str) -> str:
@@ -143,7 +149,8 @@ def _level_name(w: Words, key: str, level: str) -> str:
 
 
 def _change(w: Words, key: str, old: str, new: str) -> str:
-    return f"{esc(w('cq_' + key))}: {esc(_level_name(w, key, old))} → {esc(_level_name(w, key, new))}"
+    name = w("cq_confidence") if key == "confidence" else component_words(w, key)
+    return f"{esc(name)}: {esc(_level_name(w, key, old))} → {esc(_level_name(w, key, new))}"
 
 
 def cerqual_section(out: Out, v: CerqualView | None) -> None:
@@ -156,7 +163,7 @@ def cerqual_section(out: Out, v: CerqualView | None) -> None:
     if a.finding:
         facts.insert(0, (w("finding"), esc(a.finding)))
     out.facts(facts)
-    rows = [[esc(w("cq_" + c.key)), esc(concern_words(w, c.level)), esc(c.explanation) or "–"]
+    rows = [[esc(component_words(w, c.key)), esc(concern_words(w, c.level)), esc(c.explanation) or "–"]
             for c in a.components]
     rows.append([f"<strong>{esc(w('cq_confidence'))}</strong>", _confidence_badge(out, a.confidence),
                  esc(a.explanation) or "–"])

@@ -427,16 +427,7 @@ _WORDS_EN = {
     "cq_component": "Component",
     "cq_level": "Assessment",
     "cq_explanation": "Explanation",
-    "cq_methodological_limitations": "Methodological limitations",
-    "cq_coherence": "Coherence",
-    "cq_adequacy": "Adequacy of data",
-    "cq_relevance": "Relevance",
-    "cq_dissemination_bias": "Dissemination bias",
     "cq_confidence": "Overall confidence",
-    "concern_no_or_very_minor": "No or very minor concerns",
-    "concern_minor": "Minor concerns",
-    "concern_moderate": "Moderate concerns",
-    "concern_serious": "Serious concerns",
     "confidence_high": "High confidence",
     "confidence_moderate": "Moderate confidence",
     "confidence_low": "Low confidence",
@@ -674,16 +665,7 @@ _WORDS_NB = {
     "cq_component": "Komponent",
     "cq_level": "Vurdering",
     "cq_explanation": "Begrunnelse",
-    "cq_methodological_limitations": "Metodiske begrensninger",
-    "cq_coherence": "Koherens",
-    "cq_adequacy": "Datadekning",
-    "cq_relevance": "Relevans",
-    "cq_dissemination_bias": "Publiseringsskjevhet",
     "cq_confidence": "Samlet tillit",
-    "concern_no_or_very_minor": "Ingen eller svært små bekymringer",
-    "concern_minor": "Små bekymringer",
-    "concern_moderate": "Moderate bekymringer",
-    "concern_serious": "Alvorlige bekymringer",
     "confidence_high": "Høy tillit",
     "confidence_moderate": "Moderat tillit",
     "confidence_low": "Lav tillit",
@@ -741,6 +723,7 @@ class Words:
 
     def __init__(self, language: str) -> None:
         lang = _ALIASES.get(language, language)
+        self.language = lang
         self.words, self.values = _LANGUAGES.get(lang, _LANGUAGES["en"])
 
     def __call__(self, key: str, **fmt: object) -> str:
