@@ -217,7 +217,28 @@ review: {{fail_on_flip: false}}
     }
     for name, text in schema_texts().items():
         files[f"{SCHEMA_DIR}/{name}"] = text
+    files[".vscode/settings.json"] = vscode_settings()
     return files
+
+
+#: folder (or file) -> the schema its YAML files follow
+SCHEMA_FOLDERS = {"hypotheses": "hypothesis", "evidence": "evidence", "registry": "registry"}
+
+
+def vscode_settings() -> str:
+    """``.vscode/settings.json`` telling VS Code's YAML extension which schema each file follows.
+
+    The ``$schema`` line in a file is relative to that file, so it breaks when
+    evidence moves into a sub-folder; these globs, relative to the KB's folder
+    opened as the workspace, reach every depth. Each folder gets two: the
+    YAML extension turns ``*`` into "anything, slashes too", a glob engine
+    reads ``**/`` as "any folders", and between them every depth matches in both.
+    """
+    schemas = {f"./{SCHEMA_DIR}/config.schema.json": ["/kb.yaml"]}
+    for folder, name in SCHEMA_FOLDERS.items():
+        schemas[f"./{SCHEMA_DIR}/{name}.schema.json"] = [
+            f"/{folder}/{deep}*.{ext}" for ext in ("yaml", "yml") for deep in ("", "**/")]
+    return json.dumps({"yaml.schemas": schemas}, indent=2) + "\n"
 
 
 # --- where CI installs kb from ------------------------------------------------------------

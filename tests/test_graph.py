@@ -156,12 +156,12 @@ def test_dagitty_is_the_framework_map(kitchen_sink, run_kb):
     # H04 is retired, so social-capital takes part in no claim
     assert result.stdout == (
         "dag {\n"
-        '  trust [label="Tillit"]\n'
-        '  co_creation [label="Samskaping"]\n'
-        '  learning [label="Learning"]\n'
-        "  trust -> co_creation\n"
-        "  trust -> learning\n"
-        "  learning -> co_creation\n"
+        '  "trust" [label="Tillit"]\n'
+        '  "co-creation" [label="Samskaping"]\n'
+        '  "learning" [label="Learning"]\n'
+        '  "trust" -> "co-creation"\n'
+        '  "trust" -> "learning"\n'
+        '  "learning" -> "co-creation"\n'
         "}\n"
     )
     assert result.stdout == to_dagitty(load(kitchen_sink)[0])

@@ -283,25 +283,50 @@ def to_dot(g: nx.MultiDiGraph) -> str:
 
 
 def to_dagitty(kb: KnowledgeBase) -> str:
-    """The framework map in DAGitty's ``dag { }`` syntax (constructs and causal claims)."""
-    lines = ["dag {"]
-    used = set()
-    claims = []
+    """The framework map (constructs and the causal claims between them) as a DAGitty model.
+
+    Declared ``dag { }``, or ``graph { }`` when the claims run in a directed
+    cycle: such a map is no DAG, and DAGitty's DAG analyses (adjustment sets,
+    implied independences) would read it as one. Every name is quoted and keeps the
+    construct's id exactly, so ids such as ``a-b`` and ``a_b`` stay two nodes.
+    """
+    claims: dict[tuple[str, str], None] = {}
     for h in kb.hypotheses.values():
         if h.relation is None or h.status in ("retired", "refuted"):
             continue
-        used.update((h.relation.from_, h.relation.to))
-        claims.append(f'  {_dag_id(h.relation.from_)} -> {_dag_id(h.relation.to)}')
-    for cid in kb.constructs:
+        claims[(h.relation.from_, h.relation.to)] = None
+    used = {end for claim in claims for end in claim}
+    graph = nx.DiGraph(list(claims))
+    lines = ["dag {" if nx.is_directed_acyclic_graph(graph) else "graph {"]
+    for cid, construct in kb.constructs.items():
         if cid in used:
-            lines.append(f'  {_dag_id(cid)} [label="{kb.text(kb.constructs[cid].label)}"]')
-    lines += sorted(set(claims), key=claims.index)
+            lines.append(f"  {_dag_id(cid)} [label={_dag_string(kb.text(construct.label))}]")
+    lines += [f"  {_dag_id(a)} -> {_dag_id(b)}" for a, b in claims]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
+# DAGitty refuses a variable named 'graph' or 'node' (its DOT heritage), quoted or not.
+# '*' is in no kb id, so the renamed node cannot meet another construct.
+_DAG_RESERVED = {"graph", "node"}
+
+
 def _dag_id(cid: str) -> str:
-    return cid.replace("-", "_")
+    return _dag_string(f"{cid}*" if cid in _DAG_RESERVED else cid)
+
+
+def _dag_string(text: str) -> str:
+    """``text`` as a DAGitty quoted string.
+
+    DAGitty's grammar reads ``\\"`` as a quote and keeps any other backslash as
+    it is; it has no escape for a backslash itself, so one at the very end
+    (which would swallow the closing quote) gets a space after it. Control
+    characters are not allowed in a string: they become spaces.
+    """
+    text = "".join(" " if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text)
+    if text.endswith("\\"):
+        text += " "
+    return '"' + text.replace('"', '\\"') + '"'
 
 
 def _dot_id(value: object) -> str:
