@@ -403,6 +403,13 @@ class Link(Strict):
 class Evidence(Strict):
     """An observation, record, measurement or finding (one file in evidence/)."""
 
+    # KB306 for editors: kb check says it with a line number, the schema lets an editor say it too
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"kind": {"const": "survey_measurement"}}, "required": ["kind"]},
+        "then": {"required": ["measurement"], "properties": {"measurement": {"type": "object"}}},
+        "else": {"properties": {"measurement": {"type": "null"}}},
+    })
+
     id: Id = Field(description="Unique id, such as E014; usually the file's name.")
     kind: EvidenceKind = Field(
         description="field_observation, arena_record, workshop_record, interview, "
@@ -639,7 +646,8 @@ class Config(Strict):
     description: Text | None = Field(default=None, description="One paragraph about it.")
     base_iri: Annotated[StrictStr, AfterValidator(lambda v: _check_iri(v, base=True))] = Field(
         description="Base IRI of every exported resource; an http(s) IRI ending with '/'.",
-        json_schema_extra={"pattern": r"^https?://[^\s<>\"{}|\\^`]+/$"},
+        # no '\"' in it: ECMA-262's unicode mode, which strict validators use, refuses that escape
+        json_schema_extra={"pattern": r'^https?://[^\s<>"{}|\\^`]+/$'},
     )
     languages: list[LanguageTag] = Field(
         default_factory=lambda: ["en"],
