@@ -94,7 +94,9 @@ def _networkx_graphml(g: nx.MultiDiGraph) -> str:
     for u, v, k, attrs in g.edges(keys=True, data=True):
         plain.add_edge(u, v, key=k, **{a: b for a, b in attrs.items() if b is not None})
     buffer = io.BytesIO()
-    nx.write_graphml(plain, buffer, encoding="utf-8", prettyprint=True)
+    # networkx's own ElementTree writer: nx.write_graphml switches to an lxml one (other bytes for
+    # the same graph) whenever lxml is installed, as citeproc-py and pyrefiqda install it
+    nx.readwrite.graphml.write_graphml_xml(plain, buffer, encoding="utf-8", prettyprint=True)
     return buffer.getvalue().decode("utf-8")
 
 
