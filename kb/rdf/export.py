@@ -2,8 +2,11 @@
 
 Takes a :class:`~kb.model.KnowledgeBase` and its standings; returns RDF
 triples built from vocabularies reviewers know (PROV-O, SKOS, DCTERMS, CiTO)
-plus the KB's own terms (``kb/rdf/vocab.ttl``), serialised as Turtle, JSON-LD or
-N-Triples; and answers SPARQL queries over them.
+plus the KB's own terms (``kb/rdf/vocab.ttl``), serialised as Turtle, compact
+JSON-LD (with a context) or N-Triples; and answers SPARQL queries over them. The
+vocabulary's domains and ranges fit every use, so RDFS inference over it gives
+no node a class it was not given; people are agent IRIs (PROV-O and FOAF), never
+strings.
 
 pyoxigraph does the serialising and the querying: on the same data it
 answered typical questions 13-66x faster than rdflib's engine. The triples
@@ -37,6 +40,7 @@ PREFIXES = {
     "kbv": VOCAB,
     "cito": "http://purl.org/spar/cito/",
     "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
     "owl": "http://www.w3.org/2002/07/owl#",
     "prov": "http://www.w3.org/ns/prov#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -71,6 +75,7 @@ class _Terms(dict):
 T = _Terms()
 RDF_TYPE = T["rdf:type"]
 XSD_DATE = T["xsd:date"]
+XSD_STRING = T["xsd:string"]
 XSD_DECIMAL = T["xsd:decimal"]
 XSD_INT = T["xsd:integer"]
 XSD_BOOL = T["xsd:boolean"]
@@ -255,6 +260,9 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing], release: bool = F
         if c.part_of:
             t(s, "dcterms:isPartOf", iri("context", c.part_of))
 
+    # people as agent IRIs (PROV-O and FOAF), gathered from every item that names one and typed once at the end;
+    # DCTERMS and PROV give dcterms:creator and prov:wasAttributedTo an agent as their range, never a string
+    agents: dict[str, ox.NamedNode] = {}
     for sid, src in kb.sources.items():
         s = source_iri(kb, sid, iri)
         t(s, "rdf:type", T["dcterms:BibliographicResource"])
@@ -262,7 +270,8 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing], release: bool = F
         t(s, "dcterms:title", _lit(src.title))
         t(s, "dcterms:issued", ox.Literal(str(src.year), datatype=XSD_YEAR))
         for author in dict.fromkeys(src.authors):
-            t(s, "dcterms:creator", _lit(author))
+            agents[author] = iri.agent(author)
+            t(s, "dcterms:creator", agents[author])
         if src.container:
             t(s, "dcterms:bibliographicCitation", _lit(_citation(src)))
         if src.url:
@@ -281,8 +290,6 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing], release: bool = F
         t(s, "rdf:type", T["kbv:Phase"])
         t(s, "rdfs:label", _lit(phase))
 
-    # people as prov:Agent IRIs, gathered from assessments, evidence and links and typed once at the end
-    agents: dict[str, ox.NamedNode] = {}
     yield from out
     out.clear()
     for h in kb.hypotheses.values():
@@ -327,7 +334,9 @@ def _triples(kb: KnowledgeBase, computed: dict[str, Standing], release: bool = F
         if agents[name].value not in typed:
             typed.add(agents[name].value)
             t(agents[name], "rdf:type", T["prov:Agent"])
+            t(agents[name], "rdf:type", T["foaf:Agent"])
         t(agents[name], "rdfs:label", _lit(name))
+        t(agents[name], "foaf:name", _lit(name))
     yield from out
 
 
@@ -353,7 +362,8 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts, agents:
     if h.illustrative:
         t(s, "kbv:illustrative", ox.Literal("true", datatype=XSD_BOOL))
     for author in dict.fromkeys(h.authors):
-        t(s, "dcterms:creator", _lit(author))
+        agents[author] = iri.agent(author)
+        t(s, "dcterms:creator", agents[author])
     for sid in dict.fromkeys(h.derived_from):
         t(s, "prov:wasDerivedFrom", source_iri(kb, sid, iri))
         t(s, "kbv:derivedFrom", source_iri(kb, sid, iri))
@@ -398,6 +408,9 @@ def _hypothesis(kb: KnowledgeBase, h: Hypothesis, iri: Minter, t, texts, agents:
             t(v, "prov:wasRevisionOf", iri.version(h.id, n - 1))
             texts(v, "kbv:change", rev.change)
             texts(v, "kbv:reason", rev.reason)
+            for name in dict.fromkeys(rev.by):
+                agents[name] = iri.agent(name)
+                t(v, "prov:wasAttributedTo", agents[name])
             for eid in dict.fromkeys(rev.because):
                 t(v, "kbv:promptedBy", iri("evidence", eid))
             if rev.previous_status:
@@ -557,23 +570,30 @@ def _appraisal(e: Evidence, iri: Minter, t, texts, agents: dict[str, ox.NamedNod
 
 
 def serialize(kb: KnowledgeBase, fmt: str = "ttl", computed: dict[str, Standing] | None = None) -> str:
-    """The KB as Turtle ('ttl'), JSON-LD ('jsonld') or N-Triples ('nt')."""
-    return serialize_triples(iter_triples(kb, computed), fmt)
+    """The KB as Turtle ('ttl'), JSON-LD ('jsonld', compact, its IRIs relative to the base) or N-Triples ('nt')."""
+    return serialize_triples(iter_triples(kb, computed), fmt, base=kb.config.base_iri)
 
 
-def serialize_triples(items: Iterable[ox.Triple], fmt: str) -> str:
+def serialize_triples(items: Iterable[ox.Triple], fmt: str, base: str | None = None) -> str:
+    """Triples as text; ``base`` is JSON-LD's ``@base`` (Turtle and N-Triples keep every IRI whole)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown RDF format {fmt!r}")
+    if fmt == "jsonld":
+        return "".join(jsonld_chunks(items, base))
     prefixes = PREFIXES if fmt != "nt" else None
     data = ox.serialize(items, format=FORMATS[fmt], prefixes=prefixes)
     text = data.decode("utf-8")
     return text if text.endswith("\n") else text + "\n"
 
 
-def serialize_to(path: Path, items: Iterable[ox.Triple | ox.Quad], fmt: str) -> None:
+def serialize_to(path: Path, items: Iterable[ox.Triple | ox.Quad], fmt: str, base: str | None = None) -> None:
     """:func:`serialize_triples` streamed into a file (ending with a newline, as there)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown RDF format {fmt!r}")
+    if fmt == "jsonld":
+        with open(path, "w", encoding="utf-8", newline="\n") as text:
+            text.writelines(jsonld_chunks(items, base))
+        return
     with open(path, "wb") as handle:
         ox.serialize(items, handle, format=FORMATS[fmt], prefixes=PREFIXES if fmt != "nt" else None)
     with open(path, "rb+") as handle:
@@ -582,6 +602,144 @@ def serialize_to(path: Path, items: Iterable[ox.Triple | ox.Quad], fmt: str) -> 
             handle.seek(size - 1)
             if handle.read(1) != b"\n":
                 handle.write(b"\n")
+
+
+def jsonld_context(base: str | None) -> dict[str, str]:
+    """The ``@context`` of kb's JSON-LD: the prefixes of the Turtle, and the KB's base IRI as ``@base``."""
+    context = {"@base": base} if base else {}
+    context.update(sorted(PREFIXES.items()))
+    return context
+
+
+class _JsonLdTerms:
+    """IRIs as JSON-LD's compaction writes them with :func:`jsonld_context`.
+
+    Properties, classes and datatypes become compact IRIs (``kbv:Hypothesis``)
+    where a prefix fits; node identifiers too, else they are made relative to
+    the base (``hypothesis/H01``) when the rest is a plain path, else kept whole.
+    The choices follow JSON-LD 1.1's IRI compaction (the shortest compact IRI,
+    then the lexically least), so a processor compacting the same triples with
+    the same context writes the same document (the tests check it with PyLD).
+    """
+
+    _PLAIN_PATH = re.compile(r"[^@./:?#][^:?#]*")
+
+    def __init__(self, base: str | None) -> None:
+        self.base = base or ""
+        self._vocab: dict[str, str] = {}
+        self._terms: dict[str, str] = {}
+        spaces = sorted(PREFIXES.items())
+        self._spaces = spaces
+        nested = any(a != b and b.startswith(a) for _, a in spaces for _, b in spaces)
+        # no namespace inside another (kb's own): at most one prefix fits, and one regex finds it
+        self._one = None if nested else re.compile("|".join(f"({re.escape(ns)})" for _, ns in spaces))
+        # the base neither inside a namespace nor holding one: no IRI under it has a compact form
+        self._base_apart = bool(base) and not any(base.startswith(ns) or ns.startswith(base) for _, ns in spaces)
+
+    def _prefixed(self, iri: str) -> str | None:
+        if self._one is not None:
+            m = self._one.match(iri)
+            if m is None or m.end() == len(iri):
+                return None
+            return f"{self._spaces[m.lastindex - 1][0]}:{iri[m.end():]}"
+        best = None
+        for prefix, space in self._spaces:
+            if len(iri) > len(space) and iri.startswith(space):
+                candidate = f"{prefix}:{iri[len(space):]}"
+                if best is None or (len(candidate), candidate) < (len(best), best):
+                    best = candidate
+        return best
+
+    def vocab(self, iri: str) -> str:
+        """A property, class or datatype."""
+        term = self._vocab.get(iri)
+        if term is None:
+            term = self._vocab[iri] = self._prefixed(iri) or iri
+        return term
+
+    def node(self, term) -> str:
+        """A node's identifier (subject or object)."""
+        if isinstance(term, ox.BlankNode):
+            return f"_:{term.value}"
+        iri = term.value
+        base = self.base
+        if self._base_apart and iri.startswith(base):  # most nodes: no prefix can fit them
+            return self._relative(iri)
+        known = self._terms.get(iri)  # the vocabulary's individuals (kbv:supporting): few, met often
+        if known is not None:
+            return known
+        prefixed = self._prefixed(iri)
+        if prefixed is not None:
+            self._terms[iri] = prefixed
+            return prefixed
+        return self._relative(iri) if base and iri.startswith(base) else iri
+
+    def _relative(self, iri: str) -> str:
+        rest = iri[len(self.base):]
+        if not rest:
+            return "./"
+        if self._PLAIN_PATH.fullmatch(rest) and "/." not in rest:
+            return rest
+        return iri
+
+
+def _jsonld_node(subject, pairs: list, names: _JsonLdTerms) -> dict:
+    node: dict = {"@id": names.node(subject)}
+    types: list[str] = []
+    values: dict[str, list] = {}
+    vocab, literal = names.vocab, ox.Literal
+    for predicate, obj in pairs:
+        if isinstance(obj, literal):
+            if obj.language:
+                value = {"@language": obj.language, "@value": obj.value}
+            else:
+                datatype = obj.datatype
+                value = obj.value if datatype == XSD_STRING else {"@type": vocab(datatype.value), "@value": obj.value}
+        elif predicate == RDF_TYPE:
+            types.append(vocab(obj.value))
+            continue
+        else:
+            value = {"@id": names.node(obj)}
+        key = vocab(predicate.value)
+        found = values.get(key)
+        if found is None:
+            values[key] = [value]
+        else:
+            found.append(value)
+    if types:
+        node["@type"] = types[0] if len(types) == 1 else types
+    for key, found in values.items():
+        node[key] = found[0] if len(found) == 1 else found
+    return node
+
+
+def jsonld_chunks(items: Iterable[ox.Triple | ox.Quad], base: str | None) -> Iterator[str]:
+    """Compact JSON-LD (an ``@context`` and a ``@graph`` of node objects, one a line), piece by piece.
+
+    Linear and streaming: one node object is made per run of triples with the
+    same subject, so only one subject's triples are held at a time (the
+    export gives each subject's triples together; a subject met again makes
+    a second node object, which JSON-LD merges). pyoxigraph's own JSON-LD is
+    the expanded form, without a context, which people cannot read.
+    """
+    import json
+
+    names = _JsonLdTerms(base)
+    context = json.dumps(jsonld_context(base), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    yield '{\n  "@context": ' + context + ',\n  "@graph": ['
+    subject, pairs, first = None, [], True
+    for t in items:
+        if t.subject != subject:
+            if pairs:
+                yield ("\n    " if first else ",\n    ") + json.dumps(_jsonld_node(subject, pairs, names),
+                                                                ensure_ascii=False)
+                first = False
+            subject, pairs = t.subject, []
+        pairs.append((t.predicate, t.object))
+    if pairs:
+        yield ("\n    " if first else ",\n    ") + json.dumps(_jsonld_node(subject, pairs, names), ensure_ascii=False)
+        first = False
+    yield ("\n  ]\n}\n" if not first else "]\n}\n")
 
 
 # --- stores, and terms as text (the queries themselves: kb.rdf.queries) ------------------
@@ -668,13 +826,13 @@ def write_rdf_downloads(kb: KnowledgeBase, computed: dict[str, Standing], folder
     """The downloads stage's RDF: ``kb.ttl`` and ``kb.jsonld`` written into ``folder`` (Turtle first).
 
     Turtle is streamed from the triples, so the export is never held whole.
-    JSON-LD is made from that file (the same triples in the same order, so
-    the same bytes as ``kb export``; a third quicker than making the triples
-    again), and the saved questions are answered from it too: re-reading the
+    JSON-LD (compact, :func:`jsonld_chunks`) is made from that file (the same
+    triples in the same order, so the same bytes as ``kb export``; quicker
+    than making the triples again), and the saved questions are answered from it too: re-reading the
     file is how the pipeline bounds memory.
     """
     folder.mkdir(parents=True, exist_ok=True)
     turtle, jsonld = folder / "kb.ttl", folder / "kb.jsonld"
     serialize_to(turtle, iter_triples(kb, computed), "ttl")
-    serialize_to(jsonld, read_turtle(turtle), "jsonld")
+    serialize_to(jsonld, read_turtle(turtle), "jsonld", base=kb.config.base_iri)
     return [turtle, jsonld]

@@ -342,26 +342,72 @@ def _write_all(fd: int, data: bytes) -> None:
 # --- answers as text ------------------------------------------------------------------
 
 
+#: The ``kb query --format`` values that apply to each query form: the W3C SPARQL 1.1 results
+#: formats (CSV and TSV are defined for SELECT only) or an RDF syntax for a graph; ``table``,
+#: for people, applies to every form (a graph is shown as Turtle).
+RESULT_FORMATS = {
+    "SELECT": ("table", "csv", "tsv", "json", "xml"),
+    "ASK": ("table", "json", "xml"),
+    "CONSTRUCT": ("table", "ttl", "nt", "jsonld"),
+    "DESCRIBE": ("table", "ttl", "nt", "jsonld"),
+}
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's first form keyword outside strings, IRIs and
+    comments (the prologue before it holds none; a sub-SELECT comes after it). None when there is none."""
+    try:
+        m = _READ_WORD.search(" ".join(code_parts(unescape_codepoints(text))))
+    except QueryError:
+        return None
+    return m.group(1).upper() if m else None
+
+
+def format_problem(form: str | None, fmt: str) -> str | None:
+    """Why ``--format fmt`` does not apply to a query of this form, or None when it does."""
+    if form is None or fmt in RESULT_FORMATS[form]:
+        return None
+    why = " (the W3C CSV and TSV results formats are for SELECT only)" if fmt in ("csv", "tsv") else ""
+    return f"--format {fmt} does not apply to a{'n' if form == 'ASK' else ''} {form} query{why}; " \
+           f"use {', '.join(RESULT_FORMATS[form][:-1])} or {RESULT_FORMATS[form][-1]}"
+
+
+def _form_of(result: Any, ox: Any) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        return "ASK"
+    if isinstance(result, (ox.QueryTriples, Triples)):
+        return "CONSTRUCT"
+    return "SELECT"
+
+
 def format_result(result: Any, fmt: str) -> str:
-    """A query result as text in the asked format."""
+    """A query result as text in the asked format, exactly as the W3C format says.
+
+    SELECT: ``csv``, ``tsv``, ``json``, ``xml`` (SPARQL 1.1 Query Results) or a ``table``; ASK:
+    ``json``, ``xml`` or ``table`` (true or false); CONSTRUCT and DESCRIBE: ``ttl``, ``nt``,
+    ``jsonld`` (the triples sorted) or ``table`` (Turtle). Any other pairing raises QueryError,
+    with the formats that apply (:func:`format_problem`).
+    """
     import pyoxigraph as ox
 
     from kb.rdf.export import serialize_triples, solutions_table
 
-    if isinstance(result, ox.QueryBoolean):
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(result)}) + "\n"
-        return ("true" if bool(result) else "false") + "\n"
-    if isinstance(result, (ox.QueryTriples, Triples)):
+    form = _form_of(result, ox)
+    problem = format_problem(form, fmt)
+    if problem:
+        raise QueryError(problem)
+    if form == "CONSTRUCT":
         items = sorted(result, key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
-        return serialize_triples(items, "nt" if fmt == "nt" else "ttl")
-    if fmt in ("json", "csv", "tsv"):
-        kind = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                "tsv": ox.QueryResultsFormat.TSV}[fmt]
-        text = result.serialize(format=kind).decode("utf-8")
-        return text if text.endswith("\n") else text + "\n"
-    variables, rows = solutions_table(result)
-    return text_table(variables, rows) + f"({len(rows)} rows)\n"
+        return serialize_triples(items, fmt if fmt in ("nt", "jsonld") else "ttl")
+    if fmt == "table":
+        if form == "ASK":
+            return ("true" if bool(result) else "false") + "\n"
+        variables, rows = solutions_table(result)
+        return text_table(variables, rows) + f"({len(rows)} rows)\n"
+    kind = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV}[fmt]
+    text = result.serialize(format=kind).decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"
 
 
 def text_table(columns: list[str], rows: list[list[str]]) -> str:
