@@ -24,12 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
 from kb.errors import Diagnostic, ProblemsFound
-
-#: Called with each stage's name as it starts (the CLI shows progress with it).
-Progress = Callable[[str], None]
+from kb.progress import SILENT, Progress  # told each stage's name as it starts, and its counts
 
 
 @dataclass
@@ -43,7 +39,7 @@ class Built:
     engine_messages: list[str] = field(default_factory=list)
 
 
-def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress = lambda stage: None) -> Built:
+def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress = SILENT) -> Built:
     """Check the KB at ``root`` and build its website into ``out_dir``, all or nothing."""
     from kb.engine.mkdocs import run_engine
     from kb.engine.staging import staging
@@ -59,7 +55,7 @@ def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress
     return made
 
 
-def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress = lambda stage: None,
+def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress = SILENT,
           portable: bool = True) -> Built:
     """Every stage up to the pages: ``project/docs`` and ``project/mkdocs.yml``, buildable by any MkDocs-like engine.
 
@@ -79,7 +75,7 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     root, project = Path(root).resolve(), Path(project).resolve()
     docs = project / "docs"
     progress("load and check")
-    kb, warnings = checked(root, strict=strict)
+    kb, warnings = checked(root, strict=strict, on_file=progress.counter("files"))
     progress("public view")
     public = public_view(kb)
     del kb  # nothing after this line sees what restricted items keep to themselves
@@ -90,7 +86,7 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     written.append(write_graph_download(public, computed, docs / "downloads"))
     downloads = [Download.written_in(docs, path) for path in written]
     progress("history")
-    history = git_history(root, public)
+    history = git_history(root, public, progress=progress)
     progress("saved questions")
     answers, failed = answer_saved_questions(root, downloads[0].written, public.config)
     warnings += failed
