@@ -43,6 +43,7 @@ CODES: dict[str, str] = {
     "KB109": "wrong shape at the top of a file",
     "KB110": "not a regular file inside the knowledge base",
     "KB111": "file or text too large, or nested too deep",
+    "KB112": "BibTeX or CSL-JSON entry cannot be read",
     # one item against the model
     "KB201": "unknown field",
     "KB202": "missing required field",

@@ -395,7 +395,7 @@ repos:
         name: kb check
         entry: kb check
         language: system
-        files: (^|/)(kb\\.yaml|(hypotheses|evidence|registry)/.*\\.ya?ml)$
+        files: (^|/)(kb\\.yaml|(hypotheses|evidence|registry)/.*\\.ya?ml|registry/.*\\.(bib|json))$
 """
 
 #: The website's configuration, so `mkdocs serve` works in a new KB (kb build

@@ -182,15 +182,23 @@ def _context(kb: KnowledgeBase, cid: str):
 
 
 def _source(kb: KnowledgeBase, sid: str):
+    from kb.sources.cite import plain
+
     s = kb.sources[sid]
-    lines = [f"{sid}: {'; '.join(s.authors)} ({s.year}). {s.title}."]
-    if s.doi:
+    citation = plain([s], kb.config, kb.root)[sid]
+    lines = [f"{sid}: {citation}"]
+    if s.doi and f"https://doi.org/{s.doi}" not in citation:
         lines.append(f"https://doi.org/{s.doi}")
+    if s.url and s.url not in citation:
+        lines.append(s.url)
     citing = [h.id for h in kb.hypotheses.values() if sid in h.derived_from]
     citing += [e.id for e in kb.evidence.values() if sid in e.sources]
     if citing:
         lines.append("cited by: " + ", ".join(citing))
-    return {"type": "source", **s.model_dump(mode="json"), "cited_by": citing}, lines
+    # the source's own 'type' (article, book...) must not hide what kind of item this is
+    fields = s.model_dump(mode="json")
+    fields["source_type"] = fields.pop("type")
+    return {"type": "source", **fields, "citation": citation, "cited_by": citing}, lines
 
 
 def _langs(text: str | dict[str, str]) -> list[tuple[str, str]]:

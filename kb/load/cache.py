@@ -36,7 +36,8 @@ from typing import Any, Iterable
 from kb import __version__
 from kb.errors import Diagnostic
 
-_CODE = ("model.py", "load/yamlread.py", "load/loader.py", "errors.py", "load/cache.py")  # relative to kb/
+_CODE = ("model.py", "load/yamlread.py", "load/loader.py", "errors.py", "load/cache.py",  # relative to kb/
+         "sources/__init__.py", "sources/bib.py", "sources/csljson.py")  # the readers of .bib and CSL-JSON
 
 
 @lru_cache(maxsize=1)

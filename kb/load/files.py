@@ -1,9 +1,10 @@
 """Where a knowledge base's files are, and their bytes.
 
 Takes a directory; gives the KB's root (the nearest directory holding
-``kb.yaml``) and every YAML file under its folders, in a fixed order. Kept
-apart from :mod:`kb.load` because it imports nothing heavy: ``kb check``
-with nothing changed needs only this and :mod:`kb.cache`.
+``kb.yaml``) and every item file under its folders (YAML; in registry/ also
+BibTeX and CSL-JSON), in a fixed order. Kept apart from :mod:`kb.load`
+because it imports nothing heavy: ``kb check`` with nothing changed needs
+only this and :mod:`kb.cache`.
 
 kb reads only what belongs to the knowledge base: regular files inside its
 root. A symlink is followed only to a regular file inside the root and
@@ -27,6 +28,8 @@ CONFIG_FILE = "kb.yaml"
 #: The folders holding items, each read with its own model (see kb.load.loader.FOLDERS).
 FOLDER_NAMES = ("hypotheses", "evidence", "registry")
 YAML_SUFFIXES = (".yaml", ".yml")
+#: Sources exactly as a reference manager exports them (BibTeX, CSL-JSON): registry/ only.
+SOURCE_SUFFIXES = (".bib", ".json")
 
 #: The largest input file kb reads (YAML, kb.yaml, saved queries). The largest registry
 #: of the large benchmark (5,000 hypotheses, 100,000 evidence items) is well below.
@@ -141,7 +144,7 @@ def read_config(root: Path) -> bytes:
 
 
 def kb_files(root: Path, problems: list[Diagnostic] | None = None) -> list[tuple[str, str]]:
-    """Every YAML file of the KB as (folder kind, path relative to the root), sorted.
+    """Every item file of the KB (:func:`is_item_file`) as (folder kind, path relative to the root), sorted.
 
     Folders that cannot be listed, symlinked folders and folders nested past
     :data:`MAX_FOLDER_DEPTH` are added to ``problems`` (when given), never
@@ -180,10 +183,17 @@ def kb_files(root: Path, problems: list[Diagnostic] | None = None) -> list[tuple
                     keep.append(d)
             dirnames[:] = keep
             for name in filenames:
-                if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                if is_item_file(folder, name):
                     found.append((folder, f"{rel_dir}/{name}"))
     found.sort(key=lambda fr: fr[1])
     return found
+
+
+def is_item_file(folder: str, name: str) -> bool:
+    """Is a file called ``name`` in ``folder`` one kb reads: YAML anywhere, .bib and CSL-JSON in registry/."""
+    if name.startswith("."):
+        return False
+    return name.endswith(YAML_SUFFIXES) or (folder == "registry" and name.endswith(SOURCE_SUFFIXES))
 
 
 def iter_files(root: Path, problems: list[Diagnostic]) -> Iterator[FileBytes]:

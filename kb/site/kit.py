@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -148,6 +149,13 @@ class Site:
         self.illustrative = ({h.id for h in kb.hypotheses.values() if h.illustrative}
                              | {e.id for e in kb.evidence.values() if e.illustrative})
 
+    @cached_property
+    def source_labels(self) -> dict[str, str]:
+        """Each source's in-text citation in the KB's style, '(Torfing et al., 2019)', to label links to it."""
+        from kb.sources.cite import labels
+
+        return labels(self.kb.sources.values(), self.kb.config, self.kb.root)
+
     # small helpers shared by the views
 
     def text(self, value: str | dict[str, str] | None) -> str:
@@ -166,7 +174,7 @@ class Site:
     def ref(self, item_id: str, label: str | None = None) -> Ref | None:
         """A link to an item's page, labelled with the id unless told otherwise."""
         if item_id in self.kb.sources:
-            return Ref(label or item_id, "sources.md", f"src-{item_id}")
+            return Ref(label or self.source_labels[item_id], "sources.md", f"src-{item_id}")
         path = self.paths.get(item_id)
         return Ref(label or item_id, path) if path else None
 

@@ -170,23 +170,21 @@ def map_page(v: MapView, r: Render) -> str:
 @dataclass(frozen=True)
 class SourceView:
     id: str
-    citation: str
-    doi: str
-    url: str
+    citation: str  # HTML, every value escaped (kb.sources.cite with the site's esc)
+    links: tuple[tuple[str, str], ...]  # (address, label) of the DOI and URL the citation does not link itself
 
 
 def sources_view(site: Site) -> tuple[SourceView, ...]:
+    """The bibliography in the KB's citation style (kb.yaml citation_style, APA by default), in its order."""
+    from kb.sources.cite import html
+
+    kb = site.kb
     out = []
-    for s in sorted(site.kb.sources.values(), key=lambda s: (s.authors[:1], s.year, s.id)):
-        parts = [", ".join(s.authors) or "–", f"({s.year})", s.title + "."]
-        if s.container:
-            where = s.container + (f" {s.volume}" if s.volume else "") + (f"({s.issue})" if s.issue else "")
-            parts.append(where + (f", {s.pages}" if s.pages else "") + ".")
-        if s.publisher:
-            parts.append(s.publisher + ".")
-        if s.isbn:
-            parts.append(f"ISBN {s.isbn}.")
-        out.append(SourceView(s.id, " ".join(parts), s.doi or "", s.url or ""))
+    for sid, text in html(kb.sources.values(), kb.config, kb.root, escape=esc).items():
+        s = kb.sources[sid]
+        wanted = ([(f"https://doi.org/{s.doi}", f"doi:{s.doi}")] if s.doi else []) + ([(s.url, s.url)] if s.url else [])
+        out.append(SourceView(sid, text, tuple((href, label) for href, label in wanted
+                                               if f'href="{attr(href)}"' not in text)))
     return tuple(out)
 
 
@@ -194,14 +192,8 @@ def sources_page(v: tuple[SourceView, ...], r: Render) -> str:
     out = Out("sources.md", r)
     w = out.w
     out.title(w("sources"))
-    items = []
-    for s in v:
-        links = []
-        if s.doi:
-            links.append(_external(f"https://doi.org/{s.doi}", f"doi:{s.doi}"))
-        if s.url:
-            links.append(_external(s.url, s.url))
-        items.append(f'<span id="src-{attr(s.id)}"></span>{esc(s.citation)} {" ".join(links)}'.rstrip())
+    items = [f'<span id="src-{attr(s.id)}"></span>{s.citation} {" ".join(_external(*link) for link in s.links)}'.rstrip()
+             for s in v]
     out.bullets(items)
     return out.text()
 
