@@ -41,6 +41,18 @@ class Workspace:
     _root: Path | None = field(default=None, repr=False)
     #: how the last as-of view was read (a kb.history.asof.AsOf), None without --as-of
     as_of: Any = field(default=None, repr=False)
+    #: --quiet: no progress on the terminal
+    quiet: bool = False
+    _progress: Any = field(default=None, repr=False)
+
+    @property
+    def progress(self):
+        """The run's kb.progress.Progress: stage names and counts on stderr while a terminal watches."""
+        if self._progress is None:
+            from kb.progress import Progress
+
+            self._progress = Progress.on_stderr(self.quiet)
+        return self._progress
 
     @property
     def root(self) -> Path:
@@ -56,7 +68,7 @@ class Workspace:
         from kb import gcpolicy
         from kb.load.loader import load
 
-        kb, diags = load(self.root, files=files)
+        kb, diags = load(self.root, files=files, on_file=self.progress.counter("files"))
         gcpolicy.loaded()  # the KB lives until the program ends: the collector need not walk it again
         return kb, sorted(set(diags + check(kb)))
 
@@ -69,6 +81,7 @@ class Workspace:
         kb, diags = self.load()
         problems = errors.errors_in(diags)
         if problems:
+            self.progress.end_line()
             for d in problems:
                 click.echo(d.format(), err=True)
             raise ProblemsFound(f"{len(problems)} error(s) in the knowledge base; run 'kb check'")
@@ -83,6 +96,7 @@ class Workspace:
 
             self.as_of = framework_as_of(kb, as_of)
             if note:
+                self.progress.end_line()
                 click.echo(f"kb: {self.as_of.note()}", err=True)
             kb = self.as_of.kb
         return public_view(kb)
@@ -180,9 +194,11 @@ def format_option(*choices: str, default: str = "text") -> Callable:
     help="Run as if kb was started in DIRECTORY.",
     metavar="DIRECTORY",
 )
+@click.option("-q", "--quiet", is_flag=True,
+              help="Show no progress (it is shown on stderr only while a terminal watches, never in a pipe).")
 @click.version_option(version=VERSIONS, message="%(version)s")  # a lazy text: read only for --version
 @click.pass_context
-def main(ctx: click.Context, directory: Path) -> None:
+def main(ctx: click.Context, directory: Path, quiet: bool) -> None:
     """kb: a git-native knowledge base for developing a theory.
 
     Hypotheses and evidence live as YAML files in git. kb checks them, builds
@@ -194,7 +210,7 @@ def main(ctx: click.Context, directory: Path) -> None:
 
     Exit status: 0 fine, 1 problems found in the knowledge base, 2 could not run.
     """
-    ctx.obj = Workspace(start=directory)
+    ctx.obj = Workspace(start=directory, quiet=quiet)
 
 
 # --- check ---------------------------------------------------------------------------
@@ -222,10 +238,11 @@ def check(ws: Workspace, fmt: str, strict: bool, paths: tuple[Path, ...] = ()) -
     """
     if paths:
         sys.exit(_check_each_root([ws.start / p for p in paths], fmt, strict))
-    diags, counts = _verdict(ws)
-    from kb.history.checks import milestone_tag_warnings  # tags are no file: kept out of the cached verdict
+    with ws.progress:
+        diags, counts = _verdict(ws)
+        from kb.history.checks import milestone_tag_warnings  # tags are no file: kept out of the cached verdict
 
-    diags = sorted(set(diags + milestone_tag_warnings(ws.root)))
+        diags = sorted(set(diags + milestone_tag_warnings(ws.root)))
     problems = errors.errors_in(diags)
     warnings = [d for d in diags if d.severity == "warning"]
     if fmt == "json":
@@ -265,10 +282,11 @@ def _check_each_root(paths: list[Path], fmt: str, strict: bool) -> int:
         except errors.NoKnowledgeBase:
             continue  # a file in no knowledge base is none of kb's business
     ctx, worst = click.get_current_context(), EXIT_OK
+    quiet = ctx.obj.quiet
     for root in sorted(set(roots)):
         if fmt == "text" and len(set(roots)) > 1:
             click.echo(f"kb check {root}:", err=True)
-        ctx.obj = Workspace(start=root)
+        ctx.obj = Workspace(start=root, quiet=quiet)
         try:
             ctx.invoke(check, fmt=fmt, strict=strict, paths=())
         except SystemExit as exc:
@@ -282,11 +300,13 @@ def _verdict(ws: Workspace) -> tuple[list[Diagnostic], dict[str, int]]:
     from kb.load.files import read_config, read_files
 
     config = read_config(ws.root)
+    ws.progress("read files")
     files, refused = read_files(ws.root)  # files kb may not read: reported afresh every time
     verdict = Verdict.for_files(ws.root, config, files)
     stored = verdict.get()
     if stored is not None:
         return sorted(set(stored[0] + refused)), stored[1]
+    ws.progress("load and check")
     kb, diags = _checked(ws, files)
     counts = _counts(kb)
     del kb, files
@@ -356,7 +376,9 @@ def new(ws: Workspace, kind: str, title: str, item_id: str | None) -> None:
             click.echo(f"kb: the id {item_id!r} is already taken ({kb.where[item_id].path}); nothing was written",
                        err=True)
             sys.exit(EXIT_PROBLEMS)
-        listed = [kb.where[i].path for i in getattr(kb, key) if i in kb.where]
+        # a YAML registry file only: a .bib or CSL-JSON registry is the reference manager's export
+        listed = [kb.where[i].path for i in getattr(kb, key) if i in kb.where
+                  and kb.where[i].path.endswith((".yaml", ".yml"))]
         path = ws.root / (listed[-1] if listed else default_file)
         fields = registry_entry(kind, item_id, title, dt.date.today(), kb.config.languages[0])
         try:
@@ -822,14 +844,20 @@ def export(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> N
     """
     from kb.rdf.export import serialize
 
-    kb = ws.load_clean(as_of)
-    _emit(serialize(kb, fmt), output)
+    with ws.progress as progress:
+        progress("load and check")
+        kb = ws.load_clean(as_of)
+        progress(f"export {fmt}")
+        text = serialize(kb, fmt)
+    _emit(text, output)
 
 
 @main.command()
 @click.argument("query")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "ttl", "nt"]), default="table",
-              show_default=True, help="Results format (json: SPARQL 1.1 Query Results JSON; ttl/nt for CONSTRUCT).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld"]),
+              default="table", show_default=True,
+              help="SELECT: table, csv, tsv, json or xml (W3C SPARQL 1.1 Query Results); ASK: table, json or xml; "
+                   "CONSTRUCT and DESCRIBE: table (Turtle), ttl, nt or jsonld.")
 @click.option("--allow-service", is_flag=True, help="Allow federated SERVICE clauses (they contact other addresses).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86_400), metavar="SECONDS",
               help="Stop the query after this long (default: query_timeout in kb.yaml, else 30).")
@@ -837,27 +865,30 @@ def export(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> N
 @pass_workspace
 @handle_errors
 def query(ws: Workspace, query: str, fmt: str, allow_service: bool, timeout: float | None, as_of: str | None) -> None:
-    """Run a SPARQL SELECT, ASK or CONSTRUCT query over the knowledge base.
+    """Run a SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query over the knowledge base.
 
     QUERY is a query string or the path of a .rq file (such as
-    queries/contradicted.rq). The prefixes kbv, cito, dcterms, prov, rdf, rdfs,
-    skos, owl and xsd are predeclared. SPARQL Update is refused, and so is a
-    SERVICE clause unless --allow-service is given; so are queries longer than
-    100,000 characters or nested more than 64 deep. A query runs in a child
-    process that is stopped at the time limit (exit 2).
+    queries/contradicted.rq). The prefixes kbv, cito, dcterms, foaf, prov,
+    rdf, rdfs, skos, owl and xsd are predeclared. SPARQL Update is refused,
+    and so is a SERVICE clause unless --allow-service is given; so are
+    queries longer than 100,000 characters or nested more than 64 deep. A
+    query runs in a child process that is stopped at the time limit (exit 2).
+    A --format that does not apply to the query's form is a usage error
+    (exit 2).
     """
     from kb.rdf.export import load_store_draining
-    from kb.rdf.queries import guard_query, run_query
+    from kb.rdf.queries import format_problem, format_result, guard_query, query_form, run_query
 
     text = _query_text(ws, query)
     guard_query(text, allow_service)  # refused before the KB is loaded
+    problem = format_problem(query_form(text), fmt)
+    if problem:
+        raise click.UsageError(problem)
     kb = ws.load_clean(as_of)
     limit = timeout if timeout is not None else kb.config.query_timeout
     store = load_store_draining(kb)  # the KB's evidence leaves it before the store fills
     del kb
     result = run_query(store, text, allow_service, timeout=limit)
-    from kb.rdf.queries import format_result
-
     click.echo(format_result(result, fmt), nl=False)
 
 
@@ -897,10 +928,167 @@ def publish(ws: Workspace, store_url: str, graph_iri: str | None) -> None:
     from kb.rdf.publish import publish_graph, shown
     from kb.rdf.export import serialize
 
-    kb = ws.load_clean()
-    graph_iri = graph_iri or kb.config.base_iri
-    count = publish_graph(store_url, graph_iri, serialize(kb, "nt"))
+    with ws.progress as progress:
+        progress("load and check")
+        kb = ws.load_clean()
+        graph_iri = graph_iri or kb.config.base_iri
+        progress("export")
+        triples = serialize(kb, "nt")
+        del kb
+        progress(f"publish to {shown(store_url)}")
+        count = publish_graph(store_url, graph_iri, triples)
     click.echo(f"published {count} triples to <{graph_iri}> at {shown(store_url)}")
+
+
+# --- import from QDA tools ---------------------------------------------------------------
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Bring material from other tools into the knowledge base: coded segments (qdpx, qdc), a reference library (bib)."""
+
+
+def _mapping_option(func: Callable) -> Callable:
+    return click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="The mapping file (default: imports/qdpx-mapping.yaml in the KB).")(func)
+
+
+@import_.command(name="bib")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the registry file here (a new file; kb never overwrites one) instead of stdout.")
+@handle_errors
+def import_bib(file: Path, output: Path | None) -> None:
+    """Convert a .bib or CSL-JSON library (Zotero, Better BibTeX) into a registry file of kb's own YAML, once.
+
+    For a library that keeps changing, point kb at the export itself instead
+    (put it in registry/: see docs/sources.md). Nothing is written when an
+    entry cannot be read (exit 1).
+    """
+    from kb.sources.convert import read_export, registry_yaml
+
+    if not file.name.endswith((".bib", ".json")):
+        raise click.BadParameter(f"{file.name!r} is neither a .bib nor a CSL-JSON (.json) file", param_hint="FILE")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise click.BadParameter(f"{file} cannot be read: {exc.strerror or exc}", param_hint="FILE") from None
+    sources, diags = read_export(str(file), raw)
+    problems = errors.errors_in(diags)
+    for d in diags:
+        click.echo(d.format(), err=True)
+    if problems:
+        raise ProblemsFound(f"{len(problems)} entr{'y' if len(problems) == 1 else 'ies'} cannot be read; nothing was written")
+    text = registry_yaml(sources)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if output.exists() or output.is_symlink():
+        raise click.BadParameter(f"{output} exists; kb does not overwrite it (choose a new file)", param_hint="-o")
+    from kb.output import write_atomic
+
+    write_atomic(output, text)
+    click.echo(f"{len(sources)} source(s) written to {output}", err=True)
+
+
+@import_.command(name="qdpx")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_mapping_option
+@click.option("--dry-run", is_flag=True, help="Print what would be added, changed and withdrawn; write nothing.")
+@click.option("--draft-mapping", is_flag=True,
+              help="Draft the mapping file from the project (or print the entries it lacks) and stop.")
+@format_option("text", "json")
+@pass_workspace
+@handle_errors
+def import_qdpx(ws: Workspace, file: Path, mapping_path: Path | None, dry_run: bool, draft_mapping: bool,
+                fmt: str) -> None:
+    """Import the coded segments of a REFI-QDA project (.qdpx) as evidence.
+
+    Each coded segment becomes a restricted evidence item whose judgements
+    come from its codes, through the mapping file; re-importing a newer
+    export updates what came from the tool and keeps every edit made in kb.
+    Exit status 1 when the file or the mapping cannot be used (nothing is
+    written then). See docs/import-qdpx.md.
+    """
+    from kb.imports.qdpx import read_qdpx
+
+    _import_project(ws, lambda: read_qdpx(_input_file(ws, file)), mapping_path, dry_run, draft_mapping, fmt)
+
+
+@import_.command(name="qdc")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_mapping_option
+@pass_workspace
+@handle_errors
+def import_qdc(ws: Workspace, file: Path, mapping_path: Path | None) -> None:
+    """Draft the mapping file from a REFI-QDA codebook (.qdc) alone.
+
+    Writes the draft when there is no mapping file yet; otherwise prints the
+    entries for the codes the mapping file lacks, to add by hand.
+    """
+    from kb.imports.qdpx import read_qdc
+
+    _import_project(ws, lambda: read_qdc(_input_file(ws, file)), mapping_path, False, True, "text")
+
+
+def _input_file(ws: Workspace, file: Path) -> Path:
+    # relative to -C DIR, as git -C reads it; checked here, since click would look in the cwd
+    path = ws.start / file
+    if not path.is_file():
+        raise click.BadParameter(f"{file} is not a file", param_hint="'FILE'")
+    return path
+
+
+def _import_project(ws: Workspace, read: Callable, mapping_path: Path | None, dry_run: bool, draft: bool,
+                    fmt: str) -> None:
+    from kb.imports import ImportProblem
+
+    try:
+        _import_checked(ws, read, mapping_path, dry_run, draft, fmt)
+    except ImportProblem as exc:
+        # one problem a line (handle_errors would print them as one, with the line breaks escaped)
+        for i, line in enumerate(str(exc).splitlines()):
+            click.echo(("kb: " if i == 0 else "  ") + errors.printable(line), err=True)
+        sys.exit(EXIT_PROBLEMS)
+
+
+def _import_checked(ws: Workspace, read: Callable, mapping_path: Path | None, dry_run: bool, draft: bool,
+                    fmt: str) -> None:
+    from kb.imports import mapping as qmap
+    from kb.imports import merge
+
+    project = read()
+    kb, _ = ws.load()  # as written: the merge must see the researcher's own files
+    path = ws.start / mapping_path if mapping_path else ws.root / qmap.DEFAULT_PATH
+    shown = os.path.relpath(path, ws.start)
+    if draft:
+        if not path.exists():
+            from kb.output import write_atomic
+
+            write_atomic(path, qmap.draft(project, kb))
+            click.echo(f"wrote a draft mapping to {shown}: check every entry, then import again")
+        else:
+            missing = qmap.draft(project, kb, qmap.read_mapping(path, kb, shown))
+            click.echo(f"# entries {shown} lacks (add them by hand):\n{missing}" if missing.strip() else
+                       f"{shown} maps every code and document of the project", nl=not missing.strip())
+        return
+    if not path.exists():
+        raise KbError(f"no mapping file {shown}: draft one with 'kb import qdpx FILE --draft-mapping'")
+    result = merge.plan(project, qmap.read_mapping(path, kb, shown), kb)
+    if not dry_run:
+        merge.apply(ws.root, result)
+    if fmt == "json":
+        click.echo(json.dumps({"dry_run": dry_run, "changes": [c.as_dict() for c in result.changes],
+                               "conflicts": [c.as_dict() for c in result.conflicts]}, indent=2, ensure_ascii=False))
+        return
+    verb = "would be" if dry_run else "were"
+    for c in result.changes:
+        click.echo(errors.printable(f"{c.action:9} {c.id}: {c.what}"))
+    for c in result.conflicts:
+        click.echo(errors.printable(f"conflict  {c.id}: {c.what}"))
+    counts = ", ".join(f"{result.count(a)} {a}" for a in ("added", "changed", "withdrawn"))
+    click.echo(f"{counts} {verb} imported; {len(result.conflicts)} conflict(s)"
+               + (" (dry run: nothing written)" if dry_run else ""))
 
 
 # --- history -----------------------------------------------------------------------
@@ -938,7 +1126,8 @@ def diff(ws: Workspace, rev_a: str, rev_b: str | None, fmt: str, output: Path | 
     import kb.history.git as history
     from kb.history.review import WRITERS
 
-    result = history.diff(ws.root, rev_a, rev_b)
+    with ws.progress as progress:
+        result = history.diff(ws.root, rev_a, rev_b, progress=progress)
     _emit(WRITERS[fmt](result), output)
     if result.flips and (result.fail_on_flip if fail_on_flip is None else fail_on_flip):
         names = ", ".join(f"{c.id} {c.suggested_before} -> {c.suggested_after}" for c in result.flips)
@@ -994,7 +1183,8 @@ def build(ws: Workspace, output: Path | None, strict: bool) -> None:
     from kb.build import build as run
 
     target = (output if output is not None else ws.root / "site").resolve()
-    built = run(ws.root, target, strict=strict, progress=_progress())
+    with ws.progress as progress:
+        built = run(ws.root, target, strict=strict, progress=progress)
     _show_warnings(built)
     click.echo(f"built {target}: {built.hypotheses} hypotheses, {built.evidence} evidence items")
 
@@ -1019,20 +1209,14 @@ def pages(ws: Workspace, directory: Path, strict: bool) -> None:
         raise click.UsageError(f"{directory} exists and is not empty; kb pages writes only into a new folder")
     directory.mkdir(parents=True, exist_ok=True)
     try:
-        built = run(ws.root, directory, strict=strict, progress=_progress())
+        with ws.progress as progress:
+            built = run(ws.root, directory, strict=strict, progress=progress)
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)  # no half-made folder
         raise
     _show_warnings(built)
     click.echo(f"wrote {directory}: {built.hypotheses} hypotheses, {built.evidence} evidence items; "
                f"build it with: mkdocs build -f {directory / 'mkdocs.yml'}")
-
-
-def _progress() -> Callable[[str], None]:
-    """Stage names on stderr while a terminal watches; nothing in a pipe or a log."""
-    if not sys.stderr.isatty():
-        return lambda stage: None
-    return lambda stage: click.echo(f"kb: {stage}...", err=True)
 
 
 def _show_warnings(built: Any) -> None:

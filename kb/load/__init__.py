@@ -7,7 +7,7 @@ callers that must not go on with a broken KB.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from kb.errors import Diagnostic, ProblemsFound, errors_in
 
@@ -17,12 +17,16 @@ if TYPE_CHECKING:
     from kb.model import KnowledgeBase
 
 
-def checked(root: Path, *, strict: bool = False) -> tuple[KnowledgeBase, list[Diagnostic]]:
-    """The KB at ``root`` with its warnings; raises :class:`ProblemsFound` on errors (on warnings too, if ``strict``)."""
+def checked(root: Path, *, strict: bool = False,
+            on_file: Callable[[int, int | None], None] | None = None) -> tuple[KnowledgeBase, list[Diagnostic]]:
+    """The KB at ``root`` with its warnings; raises :class:`ProblemsFound` on errors (on warnings too, if ``strict``).
+
+    ``on_file`` follows the loading for a progress display (kb.load.loader.add_files).
+    """
     from kb.load.check import check
     from kb.load.loader import load
 
-    kb, diags = load(root)
+    kb, diags = load(root, on_file=on_file)
     diags = sorted(set(diags + check(kb)))
     problems = errors_in(diags)
     if problems:

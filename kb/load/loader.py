@@ -9,6 +9,8 @@ Layout of a knowledge base::
     hypotheses/*.yaml  one hypothesis per file
     evidence/*.yaml    one evidence item per file (sub-folders allowed)
     registry/*.yaml    lists of constructs, contexts and sources
+    registry/*.bib     sources as Zotero or Better BibTeX exports them (kb.sources)
+    registry/*.json    the same as CSL-JSON
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import os
 import re
 import types
 import typing
+from collections.abc import Sized
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
 from kb.errors import ConfigError, Diagnostic, did_you_mean
-from kb.load.files import CONFIG_FILE, YAML_SUFFIXES, FileBytes, find_root, iter_files, kb_files, read_config  # noqa: F401 (find_root: kb.load.loader is where callers look)
+from kb.load.files import CONFIG_FILE, SOURCE_SUFFIXES, YAML_SUFFIXES, FileBytes, find_root, iter_files, kb_files, read_config  # noqa: F401 (find_root: kb.load.loader is where callers look)
 from kb.model import (
     ID_RE,
     Broken,
@@ -69,41 +72,48 @@ def load_config(root: Path) -> Config:
 
 
 def load(root: str | os.PathLike[str], use_cache: bool | None = None,
-         files: Iterable[FileBytes] | None = None) -> tuple[KnowledgeBase, list[Diagnostic]]:
+         files: Iterable[FileBytes] | None = None,
+         on_file: Callable[[int, int | None], None] | None = None) -> tuple[KnowledgeBase, list[Diagnostic]]:
     """Load the knowledge base at ``root`` (its kb.yaml directory).
 
     Files whose bytes are unchanged since the last run come from the cache
     (see :mod:`kb.cache`); every file is still read, so a changed file is
     always parsed again. ``files`` are the item files already read by the
     caller (:func:`kb.load.files.read_files`); by default they are read here, one
-    at a time.
+    at a time. ``on_file`` is called as each file is added (see :func:`add_files`).
     """
     root = Path(root)
     kb = KnowledgeBase(root=str(root), config=load_config(root))
 
     refused: list[Diagnostic] = []  # files kb may not read (kb.load.files), when it reads them here
-    diags = add_files(kb, iter_files(root, refused) if files is None else files, use_cache) + refused
+    diags = add_files(kb, iter_files(root, refused) if files is None else files, use_cache,
+                      on_file=on_file) + refused
     return kb, diags
 
 
 def add_files(kb: KnowledgeBase, files: Iterable[tuple[str, str, bytes]], use_cache: bool | None = None,
-              cache_scope: str = "") -> list[Diagnostic]:
+              cache_scope: str = "", on_file: Callable[[int, int | None], None] | None = None) -> list[Diagnostic]:
     """Parse (or take from the cache) each (folder, path, bytes) and add its items to ``kb``.
 
     ``cache_scope`` keeps a separate cache file, so that reading old
     revisions (kb diff) does not evict the working tree's entries.
+    ``on_file(done, total)`` follows the work for a progress display
+    (kb.progress); ``total`` is None when ``files`` is a stream of unknown length.
     """
     from kb.load.cache import Cache
 
     diags: list[Diagnostic] = []
     cache = Cache.for_root(Path(kb.root), use_cache, cache_scope)
-    for folder, rel, raw in files:
+    total = len(files) if on_file is not None and isinstance(files, Sized) else None
+    for done, (folder, rel, raw) in enumerate(files, 1):
         key = cache.key(folder, rel, raw)
         parsed = cache.get(key)
         if parsed is None:
             parsed = parse_file_fully(folder, rel, raw)
             cache.put(key, parsed)
         diags.extend(add_parsed(kb, parsed))
+        if on_file is not None:
+            on_file(done, total)
     cache.save()
     return diags
 
@@ -133,6 +143,8 @@ def parse_file_fully(folder: str, rel: str, raw: bytes) -> ParsedFully:
     with an error drops only that entry, and a file that does not parse
     still gives the ids a line scan finds in it (else its name, as a guess).
     """
+    if folder == "registry" and rel.endswith(SOURCE_SUFFIXES):
+        return _parse_exported_sources(rel, raw)
     data, marks, diags = read_yaml(raw, rel)
     if diags:
         return [], diags, _recovered_ids(folder, rel, raw)
@@ -149,6 +161,15 @@ def parse_file_fully(folder: str, rel: str, raw: bytes) -> ParsedFully:
     fields = _fields_by_entry(marks, 0)
     line, col = marks.get((), (1, 1))
     return [(kind, item, Located(rel, line, col), fields.get((), {}))], [], []
+
+
+def _parse_exported_sources(rel: str, raw: bytes) -> ParsedFully:
+    """A registry file as a reference manager exports it: BibTeX or CSL-JSON (see kb.sources)."""
+    if rel.endswith(".bib"):
+        from kb.sources.bib import parse
+    else:
+        from kb.sources.csljson import parse
+    return parse(rel, raw)
 
 
 def _parse_registry(rel: str, data: dict, marks: Marks) -> ParsedFully:
