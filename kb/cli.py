@@ -1054,14 +1054,23 @@ def _import_project(ws: Workspace, read: Callable, mapping_path: Path | None, dr
 
 def _import_checked(ws: Workspace, read: Callable, mapping_path: Path | None, dry_run: bool, draft: bool,
                     fmt: str) -> None:
+    with ws.progress as progress:
+        progress("read the project")
+        project = read()
+        progress("load the knowledge base")
+        kb, _ = ws.load()  # as written: the merge must see the researcher's own files
+        _import_steps(ws, project, kb, mapping_path, dry_run, draft, fmt, progress)
+
+
+def _import_steps(ws: Workspace, project: Any, kb: Any, mapping_path: Path | None, dry_run: bool, draft: bool,
+                  fmt: str, progress: Any) -> None:
     from kb.imports import mapping as qmap
     from kb.imports import merge
 
-    project = read()
-    kb, _ = ws.load()  # as written: the merge must see the researcher's own files
     path = ws.start / mapping_path if mapping_path else ws.root / qmap.DEFAULT_PATH
     shown = os.path.relpath(path, ws.start)
     if draft:
+        progress.end_line()
         if not path.exists():
             from kb.output import write_atomic
 
@@ -1074,9 +1083,12 @@ def _import_checked(ws: Workspace, read: Callable, mapping_path: Path | None, dr
         return
     if not path.exists():
         raise KbError(f"no mapping file {shown}: draft one with 'kb import qdpx FILE --draft-mapping'")
+    progress("plan the import")
     result = merge.plan(project, qmap.read_mapping(path, kb, shown), kb)
     if not dry_run:
+        progress("write the evidence")
         merge.apply(ws.root, result)
+    progress.end_line()
     if fmt == "json":
         click.echo(json.dumps({"dry_run": dry_run, "changes": [c.as_dict() for c in result.changes],
                                "conflicts": [c.as_dict() for c in result.conflicts]}, indent=2, ensure_ascii=False))

@@ -224,3 +224,22 @@ def test_a_replaced_file_keeps_its_mode(tmp_path, run_kb, make_kb):
     assert result.exit_code == 0, result.output
     assert target.read_text() != "old"
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_import_names_its_stages(tmp_path):
+    import shutil
+
+    repo, data = Path(__file__).resolve().parents[1], Path(__file__).resolve().parent / "data" / "qdpx"
+    root = tmp_path / "kb"
+    root.mkdir()
+    for name in ("kb.yaml", "hypotheses", "evidence", "registry"):
+        (shutil.copytree if (repo / name).is_dir() else shutil.copyfile)(repo / name, root / name)
+    (root / "imports").mkdir()
+    shutil.copyfile(data / "mapping.yaml", root / "imports" / "qdpx-mapping.yaml")
+    # a dry run writes nothing, so the three runs see the same KB and print the same plan
+    on_tty, in_pipe, quiet = _three_ways(["import", "qdpx", str(data / "arenas-v1.qdpx"), "--dry-run"], root, tmp_path)
+    for stage in ("read the project", "load the knowledge base", "plan the import"):
+        assert f"kb: {stage}..." in on_tty, on_tty
+    assert "write the evidence" not in on_tty  # a dry run
+    _no_progress(in_pipe)
+    _no_progress(quiet)
