@@ -245,6 +245,31 @@ def test_no_page_of_the_site_shows_the_quoted_text(imported_kb, tmp_path):
         assert_no_secret(path.read_bytes().decode("utf-8", "replace"), str(path.relative_to(site)))
 
 
+def test_a_lifted_item_publishes_its_quote_and_only_it(imported_kb, tmp_path):
+    from kb.rdf.export import serialize
+    from kb.load.loader import load
+    from kb.public import public_view
+    from kb.site.fmt import esc
+    from kb.site.pages import render_site
+    import pyoxigraph
+
+    items = sorted((imported_kb / "evidence").glob("qda-*.yaml"))
+    lifted = yaml.safe_load(items[0].read_text(encoding="utf-8"))
+    _edit(items[0], lambda d: d.update(restricted=False))  # the researcher lifts this one item
+    kb = public_view(load(imported_kb)[0])
+    quote, eid = lifted["quote"], lifted["id"]
+    pages = render_site(kb)
+    page = next(text for path, text in pages.items() if path.endswith(f"{eid}.md"))
+    assert esc(quote) in page
+    triples = list(pyoxigraph.parse(serialize(kb, "nt"), format=pyoxigraph.RdfFormat.N_TRIPLES))
+    quoted = {(t.subject.value.rsplit("/", 1)[-1], t.object.value) for t in triples if t.predicate.value.endswith("#quote")
+              or t.predicate.value.endswith("/quote")}
+    assert quoted == {(eid, quote)}, "only the lifted item's quote is in the RDF"
+    others = [yaml.safe_load(p.read_text(encoding="utf-8"))["quote"] for p in items[1:]]
+    shown = "\n".join(pages.values())
+    assert not [q for q in others if q and q != quote and esc(q) in shown], "a restricted quote was published"
+
+
 def test_the_marker_check_can_fail():
     with pytest.raises(AssertionError):
         assert_no_secret(f"<p>{SECRETS[0]}</p>", "a page")

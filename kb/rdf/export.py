@@ -506,6 +506,8 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
         t(s, "kbv:restricted", ox.Literal("true", datatype=XSD_BOOL))
     texts(s, "dcterms:title", e.title)
     texts(s, "dcterms:description", e.summary)
+    if e.quote:  # the public view has emptied it where the item is restricted
+        t(s, "kbv:quote", ox.Literal(e.quote))
     for name in dict.fromkeys(e.recorded_by):
         agents[name] = iri.agent(name)
         t(s, "prov:wasAttributedTo", agents[name])

@@ -352,6 +352,8 @@ class EvidenceView:
     shows_illustrative: bool
     commits: tuple[tuple[CommitView, ...], int] = ((), 0)
     appraisal: AppraisalView | None = None
+    #: a coded segment's quoted text (kb import qdpx), where the item is not restricted
+    quote: str = ""
 
 
 def evidence_view(site: Site, eid: str) -> EvidenceView:
@@ -378,6 +380,7 @@ def evidence_view(site: Site, eid: str) -> EvidenceView:
         site.paths[eid], evidence_row(site, eid), site.languages(e.summary),
         tuple(e.recorded_by), site.refs(e.sources),
         measurement, measured, tuple(links), shows, commits_of(site, eid), appraisal_view(site, eid),
+        e.quote or "",
     )
 
 
@@ -402,6 +405,8 @@ def evidence_page(v: EvidenceView, r: Render) -> str:
     if v.summary:
         out(f"## {esc(w('summary'))}", "")
         _texts(out, v.summary)
+    if v.quote:
+        out(f"## {esc(w('quote'))}", "", f"<blockquote><p>{esc(v.quote)}</p></blockquote>", "")
     if v.measurement:
         out(f"## {esc(w('measurement'))}", "")
         out.facts([(w("construct_col"), out.link(v.measured))] + [(w(k), esc(val)) for k, val in v.measurement])
