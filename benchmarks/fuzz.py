@@ -61,7 +61,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-KB_PARTS = ("kb.yaml", "hypotheses", "evidence", "registry", "queries")
+KB_PARTS = ("kb.yaml", "hypotheses", "evidence", "registry", "queries", "data")
 FAILING = ("TRACEBACK", "HANG", "SEGFAULT", "BROKEN MESSAGE", "INVALID OUTPUT", "NETWORK")
 PASSING = ("ok", "problems", "usage")
 YAML_FAMILIES = ("bytes", "structure", "types", "unicode", "files")
@@ -497,7 +497,7 @@ def shipped_files(source: Path = REPO) -> dict[str, bytes]:
     out = {"kb.yaml": (source / "kb.yaml").read_bytes()}
     for part in KB_PARTS[1:]:
         for path in sorted((source / part).iterdir()):
-            if path.is_file() and path.suffix in (".yaml", ".rq"):
+            if path.is_file() and path.suffix in (".yaml", ".rq", ".csv"):
                 out[f"{part}/{path.name}"] = path.read_bytes()
     return out
 

@@ -1,7 +1,8 @@
 """``kb build`` and ``kb pages``: the pipeline, one named stage after another.
 
-    load -> check -> public view -> standings -> downloads (RDF, GraphML)
-         -> history -> saved questions -> pages -> site engine -> swap into place
+    load -> check -> public view -> standings -> survey measurements (when kb.yaml has datasets)
+         -> downloads (RDF, GraphML) -> history -> saved questions -> pages -> site engine
+         -> swap into place
 
 Each stage is a function of its package, computed once, and hands plain
 objects to the next; docs/architecture.md draws it. The site's pages are a
@@ -81,8 +82,10 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     del kb  # nothing after this line sees what restricted items keep to themselves
     progress("standings")
     computed = standings(public)
+    progress("survey measurements")
+    surveys = survey_results(root, public)
     progress("downloads")
-    written = write_rdf_downloads(public, computed, docs / "downloads")
+    written = write_rdf_downloads(public, computed, docs / "downloads", surveys=surveys)
     written.append(write_graph_download(public, computed, docs / "downloads"))
     downloads = [Download.written_in(docs, path) for path in written]
     progress("history")
@@ -94,9 +97,22 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
         raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
     progress("pages")
     site = write_pages(public, computed, history=history, downloads=downloads, queries=answers, folder=docs,
-                       build_date=_build_date())
+                       build_date=_build_date(), surveys=surveys)
     _engine_files(root, project, site, portable)
     return Built(project, len(public.hypotheses), len(public.evidence), warnings)
+
+
+def survey_results(root: Path, kb):
+    """The datasets' publishable aggregates (:func:`kb.survey.compute`), or None for a KB without datasets.
+
+    Computed once for the downloads and the pages; kb.survey (NumPy, SciPy) is
+    imported only when there is something to compute.
+    """
+    if not kb.config.datasets:
+        return None
+    from kb.survey import compute
+
+    return compute(root, kb)
 
 
 def _build_date() -> str:

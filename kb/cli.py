@@ -302,7 +302,10 @@ def _verdict(ws: Workspace) -> tuple[list[Diagnostic], dict[str, int]]:
     config = read_config(ws.root)
     ws.progress("read files")
     files, refused = read_files(ws.root)  # files kb may not read: reported afresh every time
-    verdict = Verdict.for_files(ws.root, config, files)
+    from kb.survey.files import verdict_inputs
+
+    # a survey's response file decides the check as much as an item file does
+    verdict = Verdict.for_files(ws.root, config, files + verdict_inputs(ws.root, config))
     stored = verdict.get()
     if stored is not None:
         return sorted(set(stored[0] + refused)), stored[1]
@@ -735,6 +738,32 @@ def agreement(ws: Workspace, as_of: str | None, fmt: str) -> None:
 
 
 @main.command()
+@format_option("text", "csv", "json")
+@pass_workspace
+@handle_errors
+def measure(ws: Workspace, fmt: str) -> None:
+    """The survey datasets' statistics, computed from their response files.
+
+    Per dataset x context x round (phase) x construct: respondents counted
+    (n), mean, standard deviation and the 95 % confidence interval of the
+    mean; per context x construct, the change from the first round to the
+    last, with Welch's t-test (p) and Hedges' g. A cell with fewer
+    respondents than the dataset's min_cell is left out everywhere, and so is
+    a change that would need it. kb.yaml's 'datasets' say which files and
+    columns (docs/surveys.md); problems in a file exit 1 with its row and column.
+    """
+    kb = ws.load_clean()
+    if not kb.config.datasets:
+        click.echo("kb.yaml lists no survey datasets (docs/surveys.md says how to add one).", err=True)
+        return
+    from kb.survey import compute
+    from kb.survey.table import as_csv, as_json, as_text
+
+    results = compute(ws.root, kb)
+    click.echo({"json": as_json, "csv": as_csv, "text": as_text}[fmt](results), nl=False)
+
+
+@main.command()
 @click.option("--format", "fmt", type=click.Choice(["graphml", "json", "dot", "dagitty"]),
               default="graphml", show_default=True, help="graphml/json/dot: the whole graph; dagitty: the framework map.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout.")
@@ -844,11 +873,15 @@ def export(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> N
     """
     from kb.rdf.export import serialize
 
+    from kb.build import survey_results
+
     with ws.progress as progress:
         progress("load and check")
         kb = ws.load_clean(as_of)
+        # a past revision's aggregates would need that revision's response file, which the worktree may not hold
+        surveys = survey_results(ws.root, kb) if as_of is None else None
         progress(f"export {fmt}")
-        text = serialize(kb, fmt)
+        text = serialize(kb, fmt, surveys=surveys)
     _emit(text, output)
 
 

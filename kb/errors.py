@@ -74,6 +74,16 @@ CODES: dict[str, str] = {
     "KB502": "milestone tag far from the milestone's date",
     # the site build (kb.rdf.questions)
     "KB601": "saved question failed",
+    # survey datasets and the measurements that cite them (kb.survey)
+    "KB701": "survey answer outside the scale",
+    "KB702": "respondent twice in one survey round",
+    "KB703": "survey context or round the knowledge base does not know",
+    "KB704": "survey file lacks a column the dataset names",
+    "KB705": "survey cell cannot be read",
+    "KB706": "survey file cannot be read",
+    "KB707": "measurement disagrees with the dataset it cites",
+    "KB708": "measurement cites a result the dataset does not give",
+    "KB709": "survey file not found",
 }
 
 

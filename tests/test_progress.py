@@ -232,7 +232,7 @@ def test_import_names_its_stages(tmp_path):
     repo, data = Path(__file__).resolve().parents[1], Path(__file__).resolve().parent / "data" / "qdpx"
     root = tmp_path / "kb"
     root.mkdir()
-    for name in ("kb.yaml", "hypotheses", "evidence", "registry"):
+    for name in ("kb.yaml", "hypotheses", "evidence", "registry", "data"):
         (shutil.copytree if (repo / name).is_dir() else shutil.copyfile)(repo / name, root / name)
     (root / "imports").mkdir()
     shutil.copyfile(data / "mapping.yaml", root / "imports" / "qdpx-mapping.yaml")

@@ -37,6 +37,10 @@ def check(kb: KnowledgeBase) -> list[Diagnostic]:
     found += _file_names(kb)
     found += _languages(kb)
     found += _case_clashes(kb)
+    if kb.config.datasets:
+        from kb.survey import check_kb  # numpy and SciPy: only for a KB that has survey datasets
+
+        found += check_kb(kb)
     return _follow_ons_once(sorted(set(found)))
 
 

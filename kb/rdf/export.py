@@ -15,7 +15,12 @@ standings, GRADE-CERQual assessments and appraisals get IRIs), so the same KB
 gives byte-identical files.
 
 Callers export the public view (kb.public): restricted evidence arrives
-with only its public fields, and is marked ``kbv:restricted``.
+with only its public fields, and is marked ``kbv:restricted``. A survey
+dataset's aggregates (:class:`kb.survey.SurveyResults`, given by the caller
+when kb.yaml has datasets) are exported as ``kbv:SurveyAggregate`` and
+``kbv:SurveyChange`` resources derived from the dataset (a ``prov:Entity``
+named by its file's name only); the results hold no suppressed cell, so none
+can be exported.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from decimal import Decimal
 from itertools import islice
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -34,6 +39,9 @@ import pyoxigraph as ox
 from kb.errors import QueryError
 from kb.model import CERQUAL_COMPONENTS, Assessment, Evidence, Hypothesis, KnowledgeBase
 from kb.graph.score import Standing, standings as compute_standings
+
+if TYPE_CHECKING:  # kb.survey is imported only for a KB that has datasets
+    from kb.survey import SurveyResults
 
 VOCAB = "https://w3id.org/kb-theory/vocab#"
 PREFIXES = {
@@ -185,18 +193,19 @@ def source_iri(kb: KnowledgeBase, sid: str, iri: Minter) -> ox.NamedNode:
     return ox.NamedNode("https://doi.org/" + quote(doi, safe="/-_.~()")) if doi else iri("source", sid)
 
 
-def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None) -> list[ox.Triple]:
+def triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None,
+            surveys: SurveyResults | None = None) -> list[ox.Triple]:
     """Every triple of the KB, each subject's triples together, in a fixed order.
 
     The order follows the KB (files sorted by path) and this code, never a
     hash or a set, so the same KB gives the same triples in the same order
     and serialisations are byte-stable without sorting a million triples.
     """
-    return list(iter_triples(kb, computed))
+    return list(iter_triples(kb, computed, surveys=surveys))
 
 
 def iter_triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None,
-                 release: bool = False) -> Iterator[ox.Triple]:
+                 release: bool = False, surveys: SurveyResults | None = None) -> Iterator[ox.Triple]:
     """The triples of :func:`triples`, one item at a time, so a serialiser or a
     store can take them without the whole list ever being in memory.
 
@@ -206,6 +215,8 @@ def iter_triples(kb: KnowledgeBase, computed: dict[str, Standing] | None = None,
     """
     computed = computed if computed is not None else compute_standings(kb)
     yield from _triples(kb, computed, release)
+    if surveys is not None:
+        yield from _survey_triples(kb, surveys)
 
 
 def _drained(items: dict) -> Iterator:
@@ -568,12 +579,94 @@ def _appraisal(e: Evidence, iri: Minter, t, texts, agents: dict[str, ox.NamedNod
     texts(node, "rdfs:comment", ap.note)
 
 
+def _survey_triples(kb: KnowledgeBase, surveys: SurveyResults) -> list[ox.Triple]:
+    """Each dataset as provenance (never its rows or its path), and its publishable aggregates."""
+    iri = Minter(kb.config.base_iri)
+    lang = kb.config.languages[0]
+    labels = {d.id: d.label for d in kb.config.datasets}
+    out: list[ox.Triple] = []
+
+    def t(s, p: str, o) -> None:
+        out.append(ox.Triple(s, T[p], o))
+
+    def dataset(did: str) -> ox.NamedNode:
+        return iri("dataset", did)
+
+    def cell_iri(did: str, context: str, phase: str, construct: str) -> ox.NamedNode:
+        return iri(f"dataset/{safe_segment(did)}/aggregate/{safe_segment(context)}/{safe_segment(phase)}", construct)
+
+    def count(n: int) -> ox.Literal:
+        return ox.Literal(str(n), datatype=XSD_INT)
+
+    for d in surveys.datasets:
+        s = dataset(d.id)
+        t(s, "rdf:type", T["kbv:Dataset"])
+        t(s, "rdf:type", T["prov:Entity"])
+        t(s, "dcterms:identifier", _lit(d.id))
+        titles = list(_texts(labels.get(d.id), lang))
+        for title in titles or [_lit(d.id)]:
+            t(s, "dcterms:title", title)
+        # the name alone: a path can say where a group keeps its private files
+        t(s, "kbv:fileName", _lit(Path(d.file.replace("\\", "/")).name))
+        t(s, "kbv:fileFormat", _lit(d.format))
+        t(s, "kbv:minCell", count(d.threshold))
+        if d.illustrative:
+            t(s, "kbv:illustrative", ox.Literal("true", datatype=XSD_BOOL))
+        rounds = [(iri(f"dataset/{safe_segment(d.id)}/round", phase), phase, first, last)
+                  for phase, first, last in d.dates]
+        for r, *_ in rounds:
+            t(s, "kbv:round", r)
+        for r, phase, first, last in rounds:
+            t(r, "rdf:type", T["kbv:SurveyRound"])
+            t(r, "kbv:phase", iri("phase", phase))
+            if first is not None:
+                t(r, "kbv:firstDate", _date(first))
+            if last is not None:
+                t(r, "kbv:lastDate", _date(last))
+    for c in surveys.cells:
+        s = cell_iri(c.dataset, c.context, c.phase, c.construct)
+        t(s, "rdf:type", T["kbv:SurveyAggregate"])
+        t(s, "rdf:type", T["prov:Entity"])
+        t(s, "kbv:dataset", dataset(c.dataset))
+        t(s, "prov:wasDerivedFrom", dataset(c.dataset))
+        t(s, "prov:atLocation", iri("context", c.context))
+        t(s, "kbv:phase", iri("phase", c.phase))
+        t(s, "kbv:measures", iri("construct", c.construct))
+        t(s, "kbv:n", count(c.n))
+        t(s, "kbv:mean", _decimal(c.mean))
+        t(s, "kbv:sd", _decimal(c.sd))
+        t(s, "kbv:ciLow", _decimal(c.ci_low))
+        t(s, "kbv:ciHigh", _decimal(c.ci_high))
+    for c in surveys.changes:
+        s = iri(f"dataset/{safe_segment(c.dataset)}/change/{safe_segment(c.context)}", c.construct)
+        t(s, "rdf:type", T["kbv:SurveyChange"])
+        t(s, "rdf:type", T["prov:Entity"])
+        t(s, "kbv:dataset", dataset(c.dataset))
+        t(s, "prov:wasDerivedFrom", dataset(c.dataset))
+        start = cell_iri(c.dataset, c.context, c.start_phase, c.construct)
+        end = cell_iri(c.dataset, c.context, c.end_phase, c.construct)
+        t(s, "kbv:startAggregate", start)
+        t(s, "kbv:endAggregate", end)
+        t(s, "prov:wasDerivedFrom", start)
+        t(s, "prov:wasDerivedFrom", end)
+        t(s, "prov:atLocation", iri("context", c.context))
+        t(s, "kbv:measures", iri("construct", c.construct))
+        t(s, "kbv:meanChange", _decimal(c.change))
+        if c.p is not None:
+            t(s, "kbv:pValue", _decimal(c.p))
+        if c.g is not None:
+            t(s, "kbv:hedgesG", _decimal(c.g))
+    return out
+
+
 # --- serialising ----------------------------------------------------------------------
 
 
-def serialize(kb: KnowledgeBase, fmt: str = "ttl", computed: dict[str, Standing] | None = None) -> str:
-    """The KB as Turtle ('ttl'), JSON-LD ('jsonld', compact, its IRIs relative to the base) or N-Triples ('nt')."""
-    return serialize_triples(iter_triples(kb, computed), fmt, base=kb.config.base_iri)
+def serialize(kb: KnowledgeBase, fmt: str = "ttl", computed: dict[str, Standing] | None = None,
+              surveys: SurveyResults | None = None) -> str:
+    """The KB as Turtle ('ttl'), JSON-LD ('jsonld', compact, its IRIs relative to the base) or N-Triples ('nt');
+    with ``surveys``, its datasets' aggregates too."""
+    return serialize_triples(iter_triples(kb, computed, surveys=surveys), fmt, base=kb.config.base_iri)
 
 
 def serialize_triples(items: Iterable[ox.Triple], fmt: str, base: str | None = None) -> str:
@@ -824,7 +917,8 @@ def solutions_table(result) -> tuple[list[str], list[list[str]]]:
     return variables, rows
 
 
-def write_rdf_downloads(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path) -> list[Path]:
+def write_rdf_downloads(kb: KnowledgeBase, computed: dict[str, Standing], folder: Path,
+                        surveys: SurveyResults | None = None) -> list[Path]:
     """The downloads stage's RDF: ``kb.ttl`` and ``kb.jsonld`` written into ``folder`` (Turtle first).
 
     Turtle is streamed from the triples, so the export is never held whole.
@@ -835,6 +929,6 @@ def write_rdf_downloads(kb: KnowledgeBase, computed: dict[str, Standing], folder
     """
     folder.mkdir(parents=True, exist_ok=True)
     turtle, jsonld = folder / "kb.ttl", folder / "kb.jsonld"
-    serialize_to(turtle, iter_triples(kb, computed), "ttl")
+    serialize_to(turtle, iter_triples(kb, computed, surveys=surveys), "ttl")
     serialize_to(jsonld, read_turtle(turtle), "jsonld", base=kb.config.base_iri)
     return [turtle, jsonld]

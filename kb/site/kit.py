@@ -105,8 +105,10 @@ class Site:
 
     def __init__(self, kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                  downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
-                 history: Any = None, computed: dict[str, Standing] | None = None) -> None:
+                 history: Any = None, computed: dict[str, Standing] | None = None,
+                 surveys: Any = None) -> None:
         self.kb = kb
+        self.surveys = surveys  # kb.survey.SurveyResults (publishable aggregates only), or None
         self.words = Words(kb.config.site_language)
         self.build_date = build_date
         self.directory_urls = directory_urls

@@ -52,6 +52,7 @@ class HomeView:
     diagram: Diagram | None
     illustrative: bool
     build_date: str
+    surveys: Ref | None = None  # the survey measurements page, where kb.yaml has datasets (the nav is full)
 
 
 def home_view(site: Site, events: list[Event]) -> HomeView:
@@ -81,7 +82,14 @@ def home_view(site: Site, events: list[Event]) -> HomeView:
     latest = tuple(reversed(events[-LATEST:]))
     return HomeView(site.text(kb.config.title), site.text(kb.config.description) or None, counts, declared,
                     suggested, {k: tuple(v) for k, v in grid.items()}, latest,
-                    framework_diagram(site, "index.md"), bool(site.illustrative), site.build_date)
+                    framework_diagram(site, "index.md"), bool(site.illustrative), site.build_date,
+                    _surveys_ref(site))
+
+
+def _surveys_ref(site: Site) -> Ref | None:
+    from kb.site.surveys import PAGE, word
+
+    return Ref(word(site.kb.config.site_language, "link"), PAGE) if site.surveys is not None else None
 
 
 def _all_statuses() -> tuple[str, ...]:
@@ -108,6 +116,8 @@ def home_page(v: HomeView, r: Render) -> str:
     out(f"## {esc(w('latest'))}", "")
     out.bullets(f"{ev.date}: {event_line(out, ev)}" for ev in v.latest)
     out.paragraph(out.link(Ref(w("changes"), "changes.md")))
+    if v.surveys:
+        out.paragraph(out.link(v.surveys))
     out(f"## {esc(w('map'))}", "")
     if v.diagram:
         out.diagram(v.diagram)

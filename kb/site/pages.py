@@ -46,6 +46,7 @@ Pages (paths relative to the docs directory)::
     changes.md               how the framework changed, milestone by milestone
     questions.md             the saved SPARQL questions and their answers
     downloads.md             RDF and GraphML downloads
+    measurements.md          the survey datasets' aggregates (when kb.yaml has datasets; linked from the home page)
     assets/kb.css            the styles of these pages
 
 Only the index pages belong in a site's navigation (:func:`nav`); item pages
@@ -84,6 +85,7 @@ from kb.site.items import (
 )
 from kb.site.fmt import STYLESHEET, Words
 from kb.site.kit import Download, Render, SavedQuery, Site, item_path, timeline_events
+from kb.site.surveys import PAGE as SURVEYS, surveys_page, surveys_view
 from kb.site.overview import (
     changes_page,
     changes_view,
@@ -110,7 +112,8 @@ __all__ = ["Download", "SavedQuery", "SiteInfo", "has_illustrative_items", "nav"
 
 def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
-                history: Any = None, computed: dict[str, Standing] | None = None) -> dict[str, str]:
+                history: Any = None, computed: dict[str, Standing] | None = None,
+                surveys: Any = None) -> dict[str, str]:
     """Every page of the site, by path; see the module's docstring for the layout.
 
     ``downloads`` are the files the caller puts beside the pages, ``queries``
@@ -127,14 +130,15 @@ def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
 
 def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
-                history: Any = None, computed: dict[str, Standing] | None = None) -> dict[str, Callable[[], str]]:
+                history: Any = None, computed: dict[str, Standing] | None = None,
+                surveys: Any = None) -> dict[str, Callable[[], str]]:
     """The pages of :func:`render_site`, sorted by path, each made only when called.
 
     A caller can then hold one page's text at a time instead of all of them
     (at 100,000 evidence items, the difference is gigabytes).
     """
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
-                downloads=downloads, queries=queries, history=history, computed=computed)
+                downloads=downloads, queries=queries, history=history, computed=computed, surveys=surveys)
     w = Render(site.words, directory_urls)
     events: list = []
 
@@ -160,6 +164,8 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
         "assets/kb.css": lambda: STYLESHEET,
     }
+    if surveys is not None:
+        makers[SURVEYS] = lambda: surveys_page(surveys_view(site, surveys), w)
     # the evidence index is one page, or one per year, depending on the whole KB: made now
     makers.update({path: (lambda text=text: text) for path, text in evidence_index_pages(site).items()})
     for items, page, view in ((kb.hypotheses, hypothesis_page, hypothesis_view),
@@ -245,7 +251,7 @@ class SiteInfo:
 
 def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: Any, downloads: Sequence[Download],
                 queries: Sequence[SavedQuery], folder: Path, build_date: str = "",
-                directory_urls: bool = True) -> SiteInfo:
+                directory_urls: bool = True, surveys: Any = None) -> SiteInfo:
     """Write every page into ``folder`` (a docs folder), one at a time; returns what the engine needs.
 
     ``kb`` is the public view (:func:`kb.public.public_view`); ``downloads``
@@ -255,7 +261,7 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
     from kb.site.fmt import inert
 
     makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
-                         queries=queries, history=history, computed=computed)
+                         queries=queries, history=history, computed=computed, surveys=surveys)
     written, diagrams = [], False
     for path, make in makers.items():
         target = folder / path
