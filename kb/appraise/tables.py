@@ -127,16 +127,8 @@ def soqf(kb: KnowledgeBase, language: str | None = None, day: dt.date | None = N
     """The Summary of Qualitative Findings: finding, confidence, its explanation, contributing evidence."""
     lang, words, langs = _languages(kb, language)
     columns = (words["id"], words["finding"], words["confidence"], words["explanation"], words["evidence"])
-    rows = []
     found = current_assessments(kb, day)
-    for h, a in found:
-        rows.append((
-            Cell(lines=(h.id,)),
-            Cell(lines=(_finding(h, a, langs),)),
-            Cell(head=_confidence_word(a.confidence.level, words)),
-            _lines(text_in(a.confidence.explanation, langs)),
-            _contributing(kb, a, words, langs),
-        ))
+    rows = [_row(kb, h, a, words, langs) for h, a in found]
     return _table(kb, "soqf", lang, words, langs, columns, rows, found, day)
 
 
@@ -159,15 +151,21 @@ def profile(kb: KnowledgeBase, language: str | None = None, day: dt.date | None 
             part = getattr(a, name)
             rated.append(Cell(head=words["not_assessed"]) if part is None else
                          Cell(head=words[part.level], lines=_lines(text_in(part.explanation, langs)).lines))
-        rows.append((
-            Cell(lines=(h.id,)),
-            Cell(lines=(_finding(h, a, langs),)),
-            *rated,
-            Cell(head=_confidence_word(a.confidence.level, words)),
-            _lines(text_in(a.confidence.explanation, langs)),
-            _contributing(kb, a, words, langs),
-        ))
+        rows.append(_row(kb, h, a, words, langs, rated))
     return _table(kb, "profile", lang, words, langs, columns, rows, found, day)
+
+
+def _row(kb: KnowledgeBase, h: Hypothesis, a: Assessment, words: dict[str, str], langs: list[str],
+         rated: list[Cell] | tuple = ()) -> tuple[Cell, ...]:
+    """One finding's row: id, finding, the components' cells (the profile's), confidence, why, evidence."""
+    return (
+        Cell(lines=(h.id,)),
+        Cell(lines=(_finding(h, a, langs),)),
+        *rated,
+        Cell(head=_confidence_word(a.confidence.level, words)),
+        _lines(text_in(a.confidence.explanation, langs)),
+        _contributing(kb, a, words, langs),
+    )
 
 
 TABLES = {"soqf": soqf, "profile": profile}
