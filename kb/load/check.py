@@ -123,12 +123,19 @@ def _revision_dates(kb: KnowledgeBase, h: Hypothesis) -> list[Diagnostic]:
                              f"revision dated {rev.date} comes after a later one ({previous})",
                              severity="warning", hint="list revisions oldest first"))
         previous = max(previous, rev.date)
-        for j, eid in enumerate(rev.because):
-            e = kb.evidence.get(eid)
-            if e is not None and e.date > rev.date:
-                out.append(_diag(kb, h.id, f"revisions[{i}].because[{j}]", "KB406",
-                                 f"evidence {eid!r} is dated {e.date}, after this revision ({rev.date})",
-                                 severity="warning"))
+        out += _later_evidence(kb, h.id, f"revisions[{i}].because", rev.because, rev.date, "revision")
+    return out
+
+
+def _later_evidence(kb: KnowledgeBase, item_id: str, field: str, ids: Iterable[str], day: object,
+                    what: str) -> list[Diagnostic]:
+    """KB406 for each evidence among ``ids`` dated after ``day`` (of a revision or an assessment)."""
+    out = []
+    for j, eid in enumerate(ids):
+        e = kb.evidence.get(eid)
+        if e is not None and e.date > day:  # type: ignore[operator]
+            out.append(_diag(kb, item_id, f"{field}[{j}]", "KB406",
+                             f"evidence {eid!r} is dated {e.date}, after this {what} ({day})", severity="warning"))
     return out
 
 
@@ -155,12 +162,7 @@ def _assessments(kb: KnowledgeBase) -> list[Diagnostic]:
         for i, a in enumerate(h.assessments):
             at = f"assessments[{i}]"
             out += _refs(kb, h.id, f"{at}.considered", a.considered, kb.evidence, "evidence")
-            for j, eid in enumerate(a.considered):
-                e = kb.evidence.get(eid)
-                if e is not None and e.date > a.date:
-                    out.append(_diag(kb, h.id, f"{at}.considered[{j}]", "KB406",
-                                     f"evidence {eid!r} is dated {e.date}, after this assessment ({a.date})",
-                                     severity="warning"))
+            out += _later_evidence(kb, h.id, f"{at}.considered", a.considered, a.date, "assessment")
             for name in CERQUAL_COMPONENTS:
                 part = getattr(a, name)
                 if part is not None and part.explanation is None:
