@@ -84,6 +84,7 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     computed = standings(public)
     progress("survey measurements")
     surveys = survey_results(root, public)
+    public = with_survey_numbers(public, surveys)
     progress("downloads")
     written = write_rdf_downloads(public, computed, docs / "downloads", surveys=surveys)
     written.append(write_graph_download(public, computed, docs / "downloads"))
@@ -100,6 +101,15 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
                        build_date=_build_date(), surveys=surveys)
     _engine_files(root, project, site, portable)
     return Built(project, len(public.hypotheses), len(public.evidence), warnings)
+
+
+def with_survey_numbers(kb, surveys):
+    """The KB with measurements that cite a dataset filled in from it (:func:`kb.survey.with_survey_numbers`)."""
+    if surveys is None:
+        return kb
+    from kb.survey import with_survey_numbers as fill
+
+    return fill(kb, surveys)
 
 
 def survey_results(root: Path, kb):

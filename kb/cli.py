@@ -43,6 +43,8 @@ class Workspace:
     as_of: Any = field(default=None, repr=False)
     #: --quiet: no progress on the terminal
     quiet: bool = False
+    #: the survey datasets' aggregates (kb.survey.SurveyResults) made by load_clean; None without datasets
+    surveys: Any = field(default=None, repr=False)
     _progress: Any = field(default=None, repr=False)
 
     @property
@@ -99,7 +101,17 @@ class Workspace:
                 self.progress.end_line()
                 click.echo(f"kb: {self.as_of.note()}", err=True)
             kb = self.as_of.kb
-        return public_view(kb)
+        kb = public_view(kb)
+        if kb.config.datasets:
+            from kb.build import with_survey_numbers
+
+            from kb.survey import analyse
+
+            # measurements citing a dataset get its numbers once, here, for every command's output; a
+            # response file that is not here (KB709: git-ignored, say) leaves them without (kb check says so)
+            self.surveys = analyse(self.root, kb)[0]
+            kb = with_survey_numbers(kb, self.surveys)
+        return kb
 
 
 ProblemsFound = errors.ProblemsFound  # the KB has errors: exit status 1
@@ -873,13 +885,11 @@ def export(ws: Workspace, fmt: str, output: Path | None, as_of: str | None) -> N
     """
     from kb.rdf.export import serialize
 
-    from kb.build import survey_results
-
     with ws.progress as progress:
         progress("load and check")
         kb = ws.load_clean(as_of)
         # a past revision's aggregates would need that revision's response file, which the worktree may not hold
-        surveys = survey_results(ws.root, kb) if as_of is None else None
+        surveys = ws.surveys if as_of is None else None
         progress(f"export {fmt}")
         text = serialize(kb, fmt, surveys=surveys)
     _emit(text, output)

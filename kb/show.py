@@ -115,7 +115,11 @@ def _evidence(kb: KnowledgeBase, eid: str):
     lines.append("summary: " + (RESTRICTED if e.restricted else kb.text(e.summary)))
     if e.measurement:
         m = e.measurement
-        lines.append(f"measurement: {m.construct_} = {m.value:g} on {m.scale} (n={m.sample_size}, {m.instrument})")
+        if m.value is None:  # cites a dataset whose response file is not here
+            lines.append(f"measurement: {m.construct_} from dataset {m.dataset} (its response file is not"
+                         f" available), on {m.scale} ({m.instrument})")
+        else:
+            lines.append(f"measurement: {m.construct_} = {m.value:g} on {m.scale} (n={m.sample_size}, {m.instrument})")
     if e.appraisal:
         ap = e.appraisal
         by = f", by {', '.join(ap.by)}" if ap.by else ""

@@ -520,3 +520,34 @@ def test_a_changed_response_file_is_checked_again(survey_kb, run_kb):
     again = run_kb("check", cwd=root)
     assert again.exit_code == 1, again.output
     assert "data/survey.csv:5:5: error KB701" in again.stderr
+
+
+def test_a_measurement_without_typed_numbers_shows_the_datasets_everywhere(tmp_path, run_kb):
+    """Cite the dataset, type no number: show, export and the pages print the computed ones; without the file, no crash."""
+    import re
+    import shutil
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path / "kb"
+    root.mkdir()
+    for name in ("kb.yaml", "hypotheses", "evidence", "registry", "data"):
+        (shutil.copytree if (repo / name).is_dir() else shutil.copyfile)(repo / name, root / name)
+    item = root / "evidence" / "E042.yaml"
+    text = re.sub(r"\n  (value|sample_size|spread): [0-9.]+", "", item.read_text(encoding="utf-8"))
+    item.write_text(text, encoding="utf-8")
+    assert "value:" not in text.split("measurement:")[1].split("links:")[0]
+    assert run_kb("check", cwd=root).exit_code == 0
+    shown = run_kb("show", "E042", cwd=root)
+    assert shown.exit_code == 0, shown.output
+    assert "measurement: trust = 5.10063 on 1-7 (n=578," in shown.stdout
+    ttl = run_kb("export", cwd=root).stdout
+    assert "kbv:sampleSize 578" in ttl
+    from kb.build import pages
+
+    pages(root, tmp_path / "pages")
+    page = (tmp_path / "pages" / "docs" / "evidence" / "E042.md").read_text(encoding="utf-8")
+    assert "<strong>Sample size:</strong> 578" in page
+    shutil.rmtree(root / "data")  # a clone without the (git-ignored) response file
+    again = run_kb("show", "E042", cwd=root)
+    assert again.exit_code == 0, again.output
+    assert "from dataset resident-survey (its response file is not available)" in again.stdout

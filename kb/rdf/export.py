@@ -527,9 +527,11 @@ def _evidence(kb: KnowledgeBase, e: Evidence, iri: Minter, t, texts, agents: dic
     if e.measurement:
         m = e.measurement
         t(s, "kbv:measures", iri("construct", m.construct_))
-        t(s, "kbv:value", _exact(m.value))
+        if m.value is not None:  # None: it cites a dataset whose response file is not here
+            t(s, "kbv:value", _exact(m.value))
         t(s, "kbv:scale", _lit(m.scale))
-        t(s, "kbv:sampleSize", ox.Literal(str(m.sample_size), datatype=XSD_INT))
+        if m.sample_size is not None:
+            t(s, "kbv:sampleSize", ox.Literal(str(m.sample_size), datatype=XSD_INT))
         t(s, "kbv:instrument", _lit(m.instrument))
         if m.spread is not None:
             t(s, "kbv:spread", _exact(m.spread))

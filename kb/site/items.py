@@ -373,7 +373,8 @@ def evidence_view(site: Site, eid: str) -> EvidenceView:
     if e.measurement is not None:
         m = e.measurement
         measured = site.named(m.construct_)
-        measurement = (("value", f"{m.value:g}"), ("scale", m.scale), ("sample_size", str(m.sample_size)),
+        measurement = (("value", "–" if m.value is None else f"{m.value:g}"), ("scale", m.scale),
+                       ("sample_size", "–" if m.sample_size is None else str(m.sample_size)),
                        ("instrument", m.instrument)) + ((("spread", f"{m.spread:g}"),) if m.spread is not None else ())
     shows = e.illustrative or any(link.hypothesis in site.illustrative for link in e.links)
     return EvidenceView(
@@ -494,7 +495,8 @@ def construct_view(site: Site, cid: str) -> ConstructView:
     measurements = []
     for eid in site.measuring.get(cid, []):
         m = kb.evidence[eid].measurement
-        measurements.append((evidence_row(site, eid), f"{m.value:g}", m.scale, m.sample_size))
+        measurements.append((evidence_row(site, eid), "–" if m.value is None else f"{m.value:g}", m.scale,
+                             "–" if m.sample_size is None else m.sample_size))
     labels = site.languages(c.label)
     shows = (any(r[0].illustrative for r in rows) or any(m[0].illustrative for m in measurements))
     return ConstructView(
@@ -640,6 +642,8 @@ def _start_end(site: Site, inside: list[str], phases: tuple[str, str]) -> tuple[
             if e.measurement is None or e.phase not in phases:
                 continue
             m = e.measurement
+            if m.value is None or m.sample_size is None:
+                continue  # cites a dataset whose response file is not here: no number to pool
             pooled[(m.construct_, m.scale)][e.phase].append((m.value, m.sample_size))
     order = {cid: i for i, cid in enumerate(kb.constructs)}
     rows = []

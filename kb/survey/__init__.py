@@ -162,6 +162,35 @@ def analyse(root: Path, kb: KnowledgeBase) -> tuple[SurveyResults, list[Diagnost
     return SurveyResults(tuple(cells), tuple(changes), suppressed, tuple(infos)), diags
 
 
+def with_survey_numbers(kb: KnowledgeBase, results: SurveyResults | None) -> KnowledgeBase:
+    """``kb`` with every measurement that cites a dataset carrying that dataset's numbers.
+
+    A measurement written with ``dataset:`` may leave out value, sample size
+    and spread (``kb check`` holds typed ones to the data, KB707); every
+    output shows the numbers, so they are filled in here, once, from the
+    published cell of the evidence's context and phase. A measurement whose
+    cell is not published (suppressed: KB708 in the check) is left as written.
+    """
+    if results is None:
+        return kb
+    changed = {}
+    for eid, e in kb.evidence.items():
+        m = e.measurement
+        if m is None or not getattr(m, "dataset", None) or e.context is None or e.phase is None:
+            continue
+        cell = results.cell(m.dataset, e.context, e.phase, m.construct_)
+        if cell is None:
+            continue
+        filled = m.model_copy(update={"value": m.value if m.value is not None else cell.mean,
+                                      "sample_size": m.sample_size if m.sample_size is not None else cell.n,
+                                      "spread": m.spread if m.spread is not None else cell.sd})
+        if filled != m:
+            changed[eid] = e.model_copy(update={"measurement": filled})
+    if not changed:
+        return kb
+    return kb.model_copy(update={"evidence": {eid: changed.get(eid, e) for eid, e in kb.evidence.items()}})
+
+
 def publishable(n: int, min_cell: int) -> bool:
     """May a cell of ``n`` respondents be shown? The one place the threshold is applied."""
     return n >= min_cell
