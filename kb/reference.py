@@ -27,6 +27,8 @@ _SECTIONS: list[tuple[str, type[BaseModel], str]] = [
     ("Link", model.Link, "An entry of an evidence item's `links`."),
     ("Measurement", model.Measurement, "The `measurement` of a `survey_measurement`."),
     ("Appraisal", model.Appraisal, "The `appraisal` of an evidence item."),
+    ("Origin", model.Origin, "The `origin` of an evidence item imported from a QDA program (`kb import qdpx`; see [import-qdpx.md](import-qdpx.md))."),
+    ("QDA coding", model.QdaCoding, "An entry of an origin's `codings`."),
     ("Registry file", model.Registry, "Any YAML file in `registry/`; each list may appear in any registry file."),
     ("Construct", model.Construct, "An entry of `constructs`."),
     ("Context", model.Context, "An entry of `contexts`."),
@@ -40,11 +42,15 @@ _SECTIONS: list[tuple[str, type[BaseModel], str]] = [
 ]
 
 
+#: a model's name -> the anchor of its section ("Survey dataset" -> survey-dataset), as MkDocs makes it
+_ANCHORS = {cls.__name__: title.lower().replace(".", "").replace(" ", "-") for title, cls, _ in _SECTIONS}
+
+
 def _schema_type(prop: dict, defs: dict) -> str:
     """A field's type in words, from its JSON Schema."""
     if "$ref" in prop:
         name = prop["$ref"].rsplit("/", 1)[-1]
-        return f"[{name}](#{name.lower()})"
+        return f"[{name}](#{_ANCHORS.get(name, name.lower())})"
     if "enum" in prop:
         return " \\| ".join(f"`{v}`" for v in prop["enum"])
     if "const" in prop:

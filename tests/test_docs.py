@@ -67,3 +67,12 @@ def test_check_imports_neither_networkx_nor_rdf():
             "print(r.exit_code, ','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "0"
+
+
+def test_every_link_inside_the_format_reference_has_its_section():
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text(encoding="utf-8")
+    anchors = {h.lower().replace(".", "").replace(" ", "-") for h in re.findall(r"^## (.+)$", text, re.M)}
+    links = set(re.findall(r"\]\(#([^)]+)\)", text))
+    assert links and links <= anchors, sorted(links - anchors)
