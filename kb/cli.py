@@ -45,6 +45,8 @@ class Workspace:
     quiet: bool = False
     #: the survey datasets' aggregates (kb.survey.SurveyResults) made by load_clean; None without datasets
     surveys: Any = field(default=None, repr=False)
+    #: what reading the datasets found (kb.survey.analyse's diagnostics), beside ``surveys``
+    survey_problems: list = field(default_factory=list, repr=False)
     _progress: Any = field(default=None, repr=False)
 
     @property
@@ -109,7 +111,7 @@ class Workspace:
 
             # measurements citing a dataset get its numbers once, here, for every command's output; a
             # response file that is not here (KB709: git-ignored, say) leaves them without (kb check says so)
-            self.surveys = analyse(self.root, kb)[0]
+            self.surveys, self.survey_problems = analyse(self.root, kb)
             kb = with_survey_numbers(kb, self.surveys)
         return kb
 
@@ -768,10 +770,10 @@ def measure(ws: Workspace, fmt: str) -> None:
     if not kb.config.datasets:
         click.echo("kb.yaml lists no survey datasets (docs/surveys.md says how to add one).", err=True)
         return
-    from kb.survey import compute
+    from kb.survey import computable
     from kb.survey.table import as_csv, as_json, as_text
 
-    results = compute(ws.root, kb)
+    results = computable(ws.surveys, ws.survey_problems)  # read once, by load_clean
     click.echo({"json": as_json, "csv": as_csv, "text": as_text}[fmt](results), nl=False)
 
 

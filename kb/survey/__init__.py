@@ -112,7 +112,11 @@ class SurveyResults:
 
 def compute(root: Path, kb: KnowledgeBase) -> SurveyResults:
     """Read, check and aggregate every dataset of ``kb``; ProblemsFound (exit 1) with the diagnostics on errors."""
-    results, diags = analyse(root, kb)
+    return computable(*analyse(root, kb))
+
+
+def computable(results: SurveyResults, diags: list[Diagnostic]) -> SurveyResults:
+    """``results`` when :func:`analyse` found nothing in the way; ProblemsFound with what it found otherwise."""
     # an absent file is only a warning for kb check (the rest can be checked), but nothing can be computed
     problems = [d for d in diags if d.severity == "error" or d.code == "KB709"]
     if problems:
