@@ -448,3 +448,7 @@ class Snapshot:
 def snapshot(update_snapshots: bool) -> Snapshot:
     """Golden files in tests/golden/ (see :class:`Snapshot`)."""
     return Snapshot(GOLDEN, update_snapshots)
+
+
+# The browser fixtures (tests/browsing.py), for every test file that opens pages in Chromium.
+from browsing import browser, serve, shipped_site, shots, watched  # noqa: E402, F401

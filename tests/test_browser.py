@@ -12,88 +12,11 @@ directory, or to $KB_SCREENSHOTS when set.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import threading
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-#: Material mounts each Mermaid diagram in a closed shadow root; open them so the test can look inside.
-OPEN_SHADOWS = """
-const attach = Element.prototype.attachShadow;
-Element.prototype.attachShadow = function (init) { return attach.call(this, {...init, mode: "open"}); };
-"""
-#: True once every Mermaid block on the page has become an SVG.
-DIAGRAMS_DONE = """() => {
-  if (document.querySelector("pre.mermaid")) return false;
-  const boxes = [...document.querySelectorAll("div.mermaid")];
-  return boxes.length > 0 && boxes.every(b => b.shadowRoot && b.shadowRoot.querySelector("svg"));
-}"""
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-def _require_browser() -> None:
-    reason = _missing()
-    if reason:
-        if IN_CI:
-            pytest.fail(f"browser tests must run under CI: {reason}")
-        pytest.skip(reason)
-
-
-# --- sites and a server -----------------------------------------------------------------
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def serve():
-    servers = []
-
-    def start(directory: Path) -> str:
-        handler = functools.partial(Quiet, directory=str(directory))
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}/"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def _build(root: Path, out: Path) -> Path:
-    from kb.build import build
-
-    build(root, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def shipped_site(tmp_path_factory, serve):
-    _require_browser()
-    return serve(_build(ROOT, tmp_path_factory.mktemp("shipped") / "site"))
+from browsing import CHROMIUM, DIAGRAMS_DONE, ROOT, _build, _require_browser  # noqa: F401
 
 
 HOSTILE = {
@@ -151,66 +74,6 @@ def hostile_site(tmp_path_factory, serve):
     (root / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
     (root / "docs").mkdir()
     return serve(_build(root, root / "site"))
-
-
-# --- the browser ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    wanted = os.environ.get("KB_SCREENSHOTS")
-    path = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class Watched:
-    """A page that records console errors and every request leaving 127.0.0.1 (which it blocks)."""
-
-    def __init__(self, context) -> None:
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        context.add_init_script(OPEN_SHADOWS)
-        context.route(re.compile(r".*"), self._route)
-        self.page = context.new_page()
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _route(self, route) -> None:
-        url = route.request.url
-        if url.startswith("http://127.0.0.1:"):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def open(self, url: str, diagrams: bool = True):
-        self.page.goto(url)
-        self.page.wait_for_load_state("load")
-        if diagrams:
-            self.page.wait_for_function(DIAGRAMS_DONE, timeout=20_000)
-        return self.page
-
-
-@pytest.fixture()
-def watched(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    w = Watched(context)
-    yield w
-    context.close()
-    assert not w.outside, f"requests left 127.0.0.1: {w.outside}"
-    assert not w.errors, f"console errors: {w.errors}"
 
 
 def _svg_count(page) -> int:

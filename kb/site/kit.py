@@ -315,6 +315,12 @@ class Out:
         self.lines: list[str] = []
         self.page_title = ""
         self.searched = True
+        self.scripts: list[str] = []
+
+    def script(self, name: str) -> None:
+        """Load ``kb/site/assets/<name>`` on this page only (scripts are small and page-specific)."""
+        if name not in self.scripts:
+            self.scripts.append(name)
 
     def __call__(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -330,6 +336,9 @@ class Out:
 
     def text(self) -> str:
         body = "\n".join(self.lines).rstrip("\n") + "\n"
+        if self.scripts:
+            up = asset_prefix(self.path, self.directory_urls)
+            body += "\n" + "".join(f'<script src="{up}assets/{attr(n)}" defer></script>\n' for n in self.scripts)
         meta = [f"title: {json.dumps(inert(self.page_title), ensure_ascii=False)}"] if self.page_title else []
         if not self.searched:
             meta += ["search:", "  exclude: true"]
@@ -466,6 +475,13 @@ class Out:
               self.link(r.context) if r.context else esc(w("literature")), esc(r.phase) or "–",
               str(r.links)] for r in rows),
         )
+
+
+def asset_prefix(path: str, directory_urls: bool) -> str:
+    """The way up from the page at ``path`` (as served) to the docs folder's root, for asset URLs."""
+    parts = path[: -len(".md")].split("/")
+    depth = len(parts) if directory_urls and parts[-1] != "index" else len(parts) - 1
+    return "../" * depth
 
 
 def title_cell(title: str, restricted: bool, w: Words) -> str:

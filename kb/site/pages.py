@@ -162,7 +162,7 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
         "questions.md": lambda: questions_page(questions_view(site.queries, bool(site.illustrative)), w),
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
-        "assets/kb.css": lambda: STYLESHEET,
+        "assets/kb.css": lambda: "".join(STYLES),
     }
     if surveys is not None:
         makers[SURVEYS] = lambda: surveys_page(surveys_view(site, surveys), w)
@@ -192,6 +192,12 @@ def _agreement(kb: KnowledgeBase):
 
     return agreement(kb)
 
+
+#: The stylesheet, in parts: kb.site.fmt's and each page module's own CSS (joined into assets/kb.css).
+STYLES: tuple[str, ...] = (STYLESHEET,)
+
+#: Scripts in kb/site/assets/ that pages load through ``Out.script``; copied into every docs folder.
+SCRIPTS: tuple[str, ...] = ()
 
 NAV = (("home", "index.md"), ("map", "map.md"), ("hypotheses", "hypotheses/index.md"),
        ("evidence", "evidence/index.md"), ("constructs", "constructs/index.md"),
@@ -276,6 +282,9 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
         shutil.copyfile(Path(__file__).with_name("assets") / "mermaid.min.js", folder / MERMAID)
         shutil.copyfile(Path(__file__).with_name("assets") / "mermaid.LICENSE", folder / (MERMAID + ".LICENSE"))
         written += [MERMAID, MERMAID + ".LICENSE"]
+    for name in SCRIPTS:
+        shutil.copyfile(Path(__file__).with_name("assets") / name, folder / "assets" / name)
+        written.append(f"assets/{name}")
     written += [d.path for d in downloads]
     evidence = tuple(sorted(item_path("evidence", eid) for eid in kb.evidence))
     info = SiteInfo(inert(kb.text(kb.config.title)), kb.config.site_language, nav(kb.config.site_language),
