@@ -141,3 +141,13 @@ def test_the_cache_is_plain_json_of_the_models(tmp_path):
     (entry,) = stored["entries"].values()
     (item,), diags, *_ = entry
     assert item[0] == "hypotheses" and json.loads(item[1])["title"] == "First" and diags == []
+
+
+def test_entries_that_are_not_valid_unicode_are_still_written(tmp_path):
+    # a file name that is not UTF-8 reaches Python as lone surrogates, which the fast encoder refuses
+    from kb.load.cache import _read, _write_atomically
+
+    path = tmp_path / "c.json"
+    entries = [("plain", ["é", 1, True, None]), ("odd", ["bad\udcff name.yaml", [1, 2]])]
+    _write_atomically(path, {"code": "x"}, entries)
+    assert _read(path) == {"code": "x", "entries": dict(entries)}

@@ -264,3 +264,77 @@ def test_plain_values_still_read_as_written(text, value):
 def test_other_tags_stay_refused(tag):
     d = only_diagnostic(f"v: {tag}\n")
     assert d.code == "KB108" and d.hint == "kb files hold plain text, numbers, dates, lists and mappings"
+
+
+# --- the reader's fast paths give the slow paths' diagnostics -------------------------
+# read_yaml skips per-value work that facts about the whole text make needless (no backslash:
+# no escaped control character; no '&': no alias; a short text: no deep nesting). Each case
+# below has the fact false, so the check must still fire, at the same place.
+
+
+@pytest.mark.parametrize("text, line, column, field", [
+    ('title: plain\nname: "bell \\a"\n', 2, 7, "name"),  # a value
+    ('"k\\e": 1\n', 1, 1, "<key>"),  # a key: keys take their own fast path
+    ("tags:\n  - ok\n  - \"\\x1b[31m\"\n", 3, 5, "tags[1]"),  # a list item
+])
+def test_an_escaped_control_character_is_found_wherever_it_is(text, line, column, field):
+    d = only_diagnostic(text)
+    assert (d.code, d.line, d.column, d.field) == ("KB204", line, column, field), d.format()
+
+
+def test_a_backslash_that_escapes_nothing_harmful_is_read():
+    data, _, diags = read('a: "tab\\there"\nb: \'C:\\dir\'\n')
+    assert diags == [] and data == {"a": "tab\there", "b": "C:\\dir"}
+
+
+def test_an_ampersand_in_text_does_not_stop_the_alias_bound():
+    laughs = "note: R&D\nb: &b [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"c{i}: &c{i} [{', '.join([f'*{prev}'] * 10)}]\n" for i, prev in enumerate(["b", "c0", "c1", "c2"]))
+    assert only_diagnostic(laughs).code == "KB107"
+
+
+@pytest.mark.parametrize("text", ["# only a comment\n\n   # and another\n", "\n\n# late comment", " \x0b \n"])
+def test_files_of_comments_and_spaces_are_empty(text):
+    assert only_diagnostic(text).code == "KB103"
+
+
+def test_a_file_that_starts_with_a_comment_is_read():
+    data, _, diags = read("# the first item\n\nid: H01\n")
+    assert diags == [] and data == {"id": "H01"}
+
+
+def _nested_keys(depth: int) -> str:
+    return "".join("  " * i + f"k{i}:\n" for i in range(depth)) + "  " * depth + "leaf: 1\n"
+
+
+def test_mappings_nested_to_the_limit_are_read_and_one_more_is_refused_at_the_key():
+    data, _, diags = read(_nested_keys(63))  # the leaf's path is 64 long: the limit
+    assert diags == [], [d.format() for d in diags]
+    d = only_diagnostic(_nested_keys(64))
+    assert (d.code, d.line, d.column, d.field) == ("KB111", 65, 129, "k0"), d.format()
+
+
+def test_deep_nesting_in_a_long_file_is_refused_before_composing():
+    text = "a: 1\n" + "x: " + "[\n" * 6000 + "]\n" * 6000  # longer than the cheap bound, one bracket a line
+    d = only_diagnostic(text)
+    assert (d.code, d.line) == ("KB111", 65), d.format()
+
+
+@pytest.mark.parametrize("value", [
+    "", "~", "null", "Null", "NULL", "true", "True", "false", "FALSE", "yes", "no", "on", "Off", "y", "n",
+    "0", "-1", "+12", "010", "0x1f", "0o7", "1_000", "1:30", "1.5", ".5", "-.inf", ".NaN", "1e3", "6.8523015e+5",
+    "2021-01-01", "2021-1-1 10:00:00", "2001-12-14t21:59:43.10-05:00", "<<", "=", "!", "&", "*", "text", "é", "-",
+])
+def test_our_resolver_gives_pyyaml_s_tags(value):
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+    from yaml.resolver import BaseResolver
+
+    from kb.load.yamlread import _Loader11
+
+    ours = _Loader11("")
+    for implicit in ((True, False), (False, True), (False, False)):
+        expected = BaseResolver.resolve(ours, ScalarNode, value, implicit)
+        assert ours.resolve(ScalarNode, value, implicit) == expected, (value, implicit)
+    for kind in (SequenceNode, MappingNode):
+        assert ours.resolve(kind, None, True) == BaseResolver.resolve(ours, kind, None, True)
+    ours.dispose()
