@@ -4,6 +4,13 @@
          -> downloads (RDF, GraphML) -> history -> saved questions -> pages -> site engine
          -> swap into place
 
+Only the pages and the site engine run once per language: a KB with two or
+more ``languages`` gets a whole site in each, kb.yaml's ``site_language``
+at the root and each other one under ``<lang>/`` (pages in
+``project/<lang>/docs``, built into ``site/<lang>/``), with a language switch
+between them. The downloads are made once, in the root site; the others
+link to them there.
+
 Each stage is a function of its package, computed once, and hands plain
 objects to the next; docs/architecture.md draws it. The site's pages are a
 plain docs folder (Markdown with HTML, assets, downloads) that any engine can
@@ -38,6 +45,8 @@ class Built:
     evidence: int
     warnings: list[Diagnostic] = field(default_factory=list)
     engine_messages: list[str] = field(default_factory=list)
+    #: the languages of the sites made, the root site's first (each other one is under ``<lang>/``)
+    languages: list[str] = field(default_factory=list)
 
 
 def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress = SILENT) -> Built:
@@ -50,6 +59,8 @@ def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress
         made = pages(root, work.project, strict=strict, progress=progress, portable=False)
         progress("site engine")
         made.engine_messages = run_engine(root, work.project, work.site, strict=strict)
+        for lang in made.languages[1:]:  # after the root site, whose build empties its folder first
+            made.engine_messages += run_engine(root, work.project, work.site / lang, strict=strict, language=lang)
         progress("swap")
         work.swap_into_place()
     made.where = out_dir
@@ -57,11 +68,17 @@ def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress
 
 
 def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress = SILENT,
-          portable: bool = True) -> Built:
+          portable: bool = True, every_language: bool = True) -> Built:
     """Every stage up to the pages: ``project/docs`` and ``project/mkdocs.yml``, buildable by any MkDocs-like engine.
 
-    ``portable``: the folder must build elsewhere (``kb pages``): the KB's
-    hand-written pages are copied in; otherwise they are used where they are.
+    With two or more languages, also ``project/<lang>/docs`` and
+    ``project/mkdocs.<lang>.yml`` for each language but kb.yaml's
+    site_language (that one builds into ``site/<lang>/``, after the root
+    site). ``portable``: the folder must build elsewhere (``kb pages``): the
+    KB's hand-written pages are copied in (into the root site only: they are
+    written in one language); otherwise they are used where they are.
+    ``every_language=False``: the root site only (``mkdocs build`` and
+    ``mkdocs serve`` build one site).
     """
     from kb.graph.network import write_graph_download
     from kb.graph.score import standings
@@ -97,10 +114,44 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     if strict and failed:
         raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
     progress("pages")
-    site = write_pages(public, computed, history=history, downloads=downloads, queries=answers, folder=docs,
-                       build_date=_build_date(), surveys=surveys)
-    _engine_files(root, project, site, portable)
-    return Built(project, len(public.hypotheses), len(public.evidence), warnings)
+    languages = site_languages(public.config) if every_language else [public.config.site_language]
+    build_date = _build_date()
+    for lang in languages:
+        here = project if lang == languages[0] else project / lang
+        shared, questions = downloads, answers
+        if here != project:
+            shared = [Download(f"../{d.path}", d.kind, d.written) for d in downloads]
+            questions = [_written_in(q, languages[0]) for q in answers]
+        site = write_pages(public, computed, history=history, downloads=shared, queries=questions,
+                           folder=here / "docs", build_date=build_date, surveys=surveys, language=lang,
+                           languages=languages)
+        _engine_files(root, project, site, portable, None if here == project else lang)
+    return Built(project, len(public.hypotheses), len(public.evidence), warnings, languages=languages)
+
+
+def _written_in(question, language: str):
+    """A saved question whose comment is marked as written in ``language``.
+
+    Texts written by hand outside the YAML (a query's comment, the pages in
+    docs/) carry no language; kb takes them to be in the site_language, so
+    the sites in other languages mark them so.
+    """
+    from dataclasses import replace
+
+    from kb.site.fmt import Foreign
+
+    return replace(question, description=Foreign(question.description, language)) if question.description \
+        else question
+
+
+def site_languages(config) -> list[str]:
+    """The languages the site is made in: site_language (the root site), then kb.yaml's other languages.
+
+    A KB with one language (or none listed) gets one site, in its site_language.
+    """
+    if len(config.languages) < 2:
+        return [config.site_language]
+    return [config.site_language, *(lang for lang in config.languages if lang != config.site_language)]
 
 
 def with_survey_numbers(kb, surveys):
@@ -136,14 +187,19 @@ def _build_date() -> str:
     return when.strftime("%Y-%m-%d")
 
 
-def _engine_files(root: Path, project: Path, site, portable: bool) -> None:
-    """The project's ``mkdocs.yml``; for a portable folder also the KB's own hand-written pages."""
+def _engine_files(root: Path, project: Path, site, portable: bool, language: str | None = None) -> None:
+    """The project's ``mkdocs.yml``; for a portable folder also the KB's own hand-written pages.
+
+    ``language``: the site in another language than the first, with its
+    ``mkdocs.<language>.yml`` (:func:`kb.engine.config.config_text`) and
+    without the hand-written pages, which are written in one language.
+    """
     import shutil
 
     from kb.engine.config import write_config
 
-    if not portable:  # kb build's own engine: the kb plugin adds the KB's pages and makes them quicker
-        write_config(project / "mkdocs.yml", site, with_kb_plugin=True)
+    if not portable or language:  # kb build's own engine: the kb plugin adds the KB's pages, quicker
+        write_config(project, site, with_kb_plugin=not portable, language=language)
         return
     hand = root / "docs"
     if (root / "mkdocs.yml").is_file() and hand.is_dir():
@@ -152,4 +208,4 @@ def _engine_files(root: Path, project: Path, site, portable: bool) -> None:
             if path.is_file() and not path.is_symlink():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)  # a page written by hand wins, as in kb build
-    write_config(project / "mkdocs.yml", site)
+    write_config(project, site)

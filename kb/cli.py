@@ -1235,7 +1235,9 @@ def build(ws: Workspace, output: Path | None, strict: bool) -> None:
     JSON-LD) and GraphML downloads, git history, the saved questions, the
     pages, then MkDocs Material in a child process. The site is built beside
     the old one and exchanged with it only when complete, so a failed build
-    leaves the previous site intact.
+    leaves the previous site intact. A KB with two or more languages gets the
+    whole site in each: site_language at the root, each other one under
+    <lang>/, with a language switch on every page.
     """
     from kb.build import build as run
 
@@ -1257,7 +1259,10 @@ def pages(ws: Workspace, directory: Path, strict: bool) -> None:
     DIRECTORY gets docs/ (the pages as Markdown with HTML, the stylesheet,
     the downloads, and the KB's own hand-written pages) and a mkdocs.yml that
     builds with MkDocs + Material, ProperDocs or Zensical, with no kb plugin:
-    `mkdocs build -f DIRECTORY/mkdocs.yml`. DIRECTORY must be new or empty.
+    `mkdocs build -f DIRECTORY/mkdocs.yml`. With two or more languages, each
+    language but site_language also gets <lang>/docs/ and mkdocs.<lang>.yml,
+    to build after the first (it goes into site/<lang>/ and shares the first
+    site's downloads). DIRECTORY must be new or empty.
     """
     from kb.build import pages as run
 

@@ -208,7 +208,7 @@ review: {{fail_on_flip: false}}
         "registry/constructs.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\nconstructs: []\n",
         "registry/contexts.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\ncontexts: []\n",
         "registry/sources.yaml": f"# yaml-language-server: $schema=../{SCHEMA_DIR}/registry.schema.json\nsources: []\n",
-        ".gitignore": "# the built website and the downloads of its build (Mermaid)\nsite/\n.cache/\n",
+        ".gitignore": "# the built website, and what building it caches\nsite/\n.cache/\n",
         ".github/workflows/kb.yml": workflow_text(source, kb_dir),
         ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,
         "mkdocs.yml": MKDOCS_CONFIG,
@@ -412,19 +412,15 @@ theme:
   font: false               # system fonts: the site needs no network
 plugins:
   - search
-  # kb's pages carry the diagram library they use (Mermaid, shipped with
-  # kb), so the site needs no network to build or to view.
+  # kb draws its diagrams as SVG when it builds, so the site needs no network
+  # to build or to view.
   - kb
 markdown_extensions:
   - tables
   - admonition
   - attr_list
   - pymdownx.details
-  - pymdownx.superfences:
-      custom_fences:
-        - name: mermaid
-          class: mermaid
-          format: !!python/name:pymdownx.superfences.fence_code_format
+  - pymdownx.superfences
 validation:
   nav:
     omitted_files: ignore   # item pages are reached from the index pages, not the nav

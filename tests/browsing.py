@@ -24,16 +24,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-#: Material mounts each Mermaid diagram in a closed shadow root; open them so the test can look inside.
-OPEN_SHADOWS = """
-const attach = Element.prototype.attachShadow;
-Element.prototype.attachShadow = function (init) { return attach.call(this, {...init, mode: "open"}); };
-"""
-#: True once every Mermaid block on the page has become an SVG.
+#: True when the page has diagrams and every one holds a drawn SVG (kb draws them at build time,
+#: so this holds as soon as the page has loaded, or never).
 DIAGRAMS_DONE = """() => {
-  if (document.querySelector("pre.mermaid")) return false;
-  const boxes = [...document.querySelectorAll("div.mermaid")];
-  return boxes.length > 0 && boxes.every(b => b.shadowRoot && b.shadowRoot.querySelector("svg"));
+  const boxes = [...document.querySelectorAll("figure.kb-diagram")];
+  return boxes.length > 0 && boxes.every(b => {
+    const svg = b.querySelector("svg");
+    return svg && svg.getBoundingClientRect().width > 0 && svg.childElementCount > 1;
+  });
 }"""
 
 
@@ -63,7 +61,7 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def serve():
     servers = []
 
@@ -87,8 +85,8 @@ def _build(root: Path, out: Path) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def shipped_site(tmp_path_factory, serve):
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory, serve):  # built once for every browser test file
     _require_browser()
     return serve(_build(ROOT, tmp_path_factory.mktemp("shipped") / "site"))
 
@@ -121,7 +119,6 @@ class Watched:
     def __init__(self, context) -> None:
         self.errors: list[str] = []
         self.outside: list[str] = []
-        context.add_init_script(OPEN_SHADOWS)
         context.route(re.compile(r".*"), self._route)
         self.page = context.new_page()
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
@@ -139,7 +136,7 @@ class Watched:
         self.page.goto(url)
         self.page.wait_for_load_state("load")
         if diagrams:
-            self.page.wait_for_function(DIAGRAMS_DONE, timeout=20_000)
+            assert self.page.evaluate(DIAGRAMS_DONE), f"{url}: a diagram without its SVG"
         return self.page
 
 

@@ -4,8 +4,8 @@ Builds the shipped knowledge base's site and a hostile one (titles and
 summaries carrying <script>, <img onerror> and javascript: links), serves
 each from 127.0.0.1 and opens them in headless Chromium through Playwright.
 
-Needs /usr/bin/chromium (Debian's chromium); Mermaid comes with kb
-(kb/site/assets/). Outside CI the tests skip when Chromium is missing; under
+Needs /usr/bin/chromium (Debian's chromium); kb draws every diagram at
+build time as inline SVG, so no diagram library is loaded. Outside CI the tests skip when Chromium is missing; under
 CI=true they fail instead. Screenshots go to a temporary
 directory, or to $KB_SCREENSHOTS when set.
 """
@@ -77,8 +77,8 @@ def hostile_site(tmp_path_factory, serve):
 
 
 def _svg_count(page) -> int:
-    return page.evaluate("""() => [...document.querySelectorAll("div.mermaid")]
-        .filter(b => b.shadowRoot && b.shadowRoot.querySelector("svg")).length""")
+    return page.evaluate("""() => [...document.querySelectorAll("figure.kb-diagram")]
+        .filter(b => b.querySelector("svg")).length""")
 
 
 def _first_hypothesis() -> str:
@@ -101,12 +101,13 @@ def test_home_shows_the_framework_map(watched, shipped_site, shots):
 def test_map_leads_to_a_hypothesis_page(watched, shipped_site, shots):
     page = watched.open(shipped_site + "map/")
     page.screenshot(path=shots / "map.png", full_page=True)
-    anchors = page.locator("div.mermaid a")  # Playwright's locators pierce open shadow roots
+    anchors = page.locator("figure.kb-diagram a")
     targets = [anchors.nth(i).evaluate("a => a.getAttribute('href') || a.getAttribute('xlink:href')")
                for i in range(anchors.count())]
     index = next(i for i, t in enumerate(targets) if t and "hypotheses/" in t)
     target = targets[index]
-    anchors.nth(index).click()
+    anchors.nth(index).focus()  # the keyboard's way in: works wherever the map has panned to
+    page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r".*/hypotheses/[^/]+/$"))
     hid = target.rstrip("/").rsplit("/", 1)[-1]
     assert page.locator("h1").first.inner_text().startswith(hid)
@@ -116,8 +117,8 @@ def test_hypothesis_page_has_its_chart_and_bar(watched, shipped_site, shots):
     hid = _first_hypothesis()
     page = watched.open(f"{shipped_site}hypotheses/{hid}/")
     assert _svg_count(page) >= 2  # the chart of standing over time and the neighbourhood
-    charts = page.evaluate("""() => [...document.querySelectorAll("div.mermaid")]
-        .filter(b => b.shadowRoot.querySelector("g.line-plot-0, [class*='line-plot']")).length""")
+    charts = page.evaluate("""() => [...document.querySelectorAll("figure.kb-chart")]
+        .filter(b => b.querySelector("g.kb-series path")).length""")
     assert charts >= 1
     assert page.locator(".kb-bar").first.is_visible()
     page.screenshot(path=shots / "hypothesis.png", full_page=True)
@@ -156,8 +157,7 @@ def test_markup_in_the_yaml_is_shown_never_run(watched, hostile_site, shots):
         page = watched.open(hostile_site + path, diagrams=diagrams)
         assert page.evaluate("window.__xss") is None, f"script ran on /{path}"
         javascript_links = page.evaluate("""() => {
-            const roots = [document, ...[...document.querySelectorAll("div.mermaid")].map(b => b.shadowRoot)];
-            return roots.flatMap(r => [...r.querySelectorAll("a")])
+            return [...document.querySelectorAll("a")]
               .map(a => a.getAttribute("href") || a.getAttribute("xlink:href") || "")
               .filter(h => h.trim().toLowerCase().startsWith("javascript:"));
         }""")
@@ -203,7 +203,18 @@ def test_a_kb_made_by_kb_init_draws_its_diagrams_offline(init_site, watched):
     watched.page.on("request", lambda r: loaded.append(r.url))
     page = watched.open(init_site + "map/")
     assert page.evaluate(DIAGRAMS_DONE)  # every diagram container holds its SVG
-    assert any(url.endswith("/assets/mermaid.min.js") for url in loaded)
+    assert page.locator("figure.kb-diagram svg").count() >= 1
+    assert not _foreign_scripts(loaded)  # drawn by kb at build time: no diagram library
     loaded.clear()
-    watched.open(init_site + "sources/", diagrams=False)
-    assert loaded and not any("mermaid" in url for url in loaded)  # no diagram, no diagram library
+    page = watched.open(init_site + "sources/", diagrams=False)
+    assert page.locator("figure.kb-diagram").count() == 0
+    assert loaded and not _foreign_scripts(loaded)  # no diagram, no diagram script
+
+
+def _foreign_scripts(urls: list[str]) -> list[str]:
+    """Scripts other than the engine's own (Material's assets/javascripts/) and kb's small page scripts."""
+    from kb.site.pages import SCRIPTS
+
+    ours = tuple(f"/assets/{name}" for name in SCRIPTS)
+    return [u for u in urls if u.split("?")[0].endswith(".js")
+            and "/assets/javascripts/" not in u and not u.split("?")[0].endswith(ours)]

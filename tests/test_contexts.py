@@ -46,6 +46,8 @@ placed in two meetings, counts once in stad-arena and once in each meeting at le
 
 from __future__ import annotations
 
+import html
+
 import json
 import os
 import subprocess
@@ -277,20 +279,25 @@ def test_gaps_level_zero_is_the_default_and_levels_are_checked(root, run_kb):
     assert text.stdout.splitlines()[0].split() == ["id", *LEVELS[1]]
 
 
+def triple_of(cell) -> tuple[int, int, int]:
+    return (cell.supports, cell.contradicts, cell.qualifies)
+
+
 def test_the_sites_gap_map_and_context_pages(kb):
+    from kb.site.gapmap import gaps_view
     from kb.site.items import context_view
     from kb.site.kit import Site
-    from kb.site.overview import gaps_view
     from kb.site.pages import render_site
 
     site = Site(kb)
     view = gaps_view(site)
-    assert [name for name, _ in view.columns] == ["stad", "follo", "region", "literature"]
-    for ref, _, cells in view.rows:
-        assert list(cells) == [EXPECTED[col][ref.label] for col in LEVELS[0]], ref.label
-    page = render_site(kb)["gaps.md"]
-    h1 = next(line for line in page.splitlines() if "hypotheses/H1" in line and line.startswith("<tr>"))
-    assert "+5 −1 ~0" in h1 and "+0 −2 ~0" in h1
+    holding = [col for col in LEVELS[0] if any(c != NONE for c in EXPECTED[col].values())]
+    assert [c.key for c in view.matrix.columns] == holding
+    assert [c.key for c in view.matrix.folded] == [col for col in LEVELS[0] if col not in holding]
+    for row in view.matrix.rows:
+        assert [triple_of(c) for c in row.cells] == [EXPECTED[col][row.ref.label] for col in holding], row.ref.label
+    page = html.unescape(render_site(kb)["gaps.md"])
+    assert "H1 · Stad municipality: 5 supporting, 1 contradicting, 0 qualifying" in page
     for cid, expected in EXPECTED.items():
         if cid == "literature":
             continue

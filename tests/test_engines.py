@@ -35,6 +35,13 @@ def test_kb_pages_writes_a_docs_folder_and_a_config_without_kb(pages_folder):
     for rel in ("index.md", "hypotheses/H01.md", "evidence/index.md", "gaps.md", "assets/kb.css",
                 "downloads/kb.ttl", "downloads/kb.jsonld", "downloads/kb.graphml", "format.md"):
         assert (pages_folder / "docs" / rel).is_file(), rel
+    # the other language: generated pages only (docs/ is written in English), the downloads shared
+    other = (pages_folder / "mkdocs.nb.yml").read_text(encoding="utf-8")
+    assert "docs_dir: nb/docs" in other and "site_dir: site/nb" in other and 'language: "nb"' in other
+    assert "alternate:" in other and "- kb" not in other
+    assert (pages_folder / "nb" / "docs" / "hypotheses" / "H01.md").is_file()
+    assert not (pages_folder / "nb" / "docs" / "format.md").exists()
+    assert not (pages_folder / "nb" / "docs" / "downloads").exists()
 
 
 def test_kb_pages_refuses_a_folder_that_is_not_empty(tmp_path):
@@ -51,11 +58,10 @@ def _engine(name: str) -> list[str]:
 
 
 ENGINES = {
-    "mkdocs": lambda project, site: [*_engine("mkdocs"), "build", "-f", str(project / "mkdocs.yml"), "-d", str(site)],
-    "properdocs": lambda project, site: [*_engine("properdocs"), "build", "-f", str(project / "mkdocs.yml"),
-                                         "-d", str(site)],
+    "mkdocs": lambda config, site: [*_engine("mkdocs"), "build", "-f", str(config), "-d", str(site)],
+    "properdocs": lambda config, site: [*_engine("properdocs"), "build", "-f", str(config), "-d", str(site)],
     # Zensical reads mkdocs.yml and builds into its site_dir; it takes no -d
-    "zensical": lambda project, site: [*_engine("zensical"), "build", "-f", str(project / "mkdocs.yml")],
+    "zensical": lambda config, site: [*_engine("zensical"), "build", "-f", str(config)],
 }
 
 
@@ -66,10 +72,19 @@ def test_an_engine_builds_the_pages_without_kb(engine, pages_folder, tmp_path):
     site = project / "site"
     env = {"NO_MKDOCS_2_WARNING": "1", "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
            "HOME": str(tmp_path)}
-    done = subprocess.run(ENGINES[engine](project, site), cwd=project, capture_output=True, text=True,
+    done = subprocess.run(ENGINES[engine](project / "mkdocs.yml", site), cwd=project, capture_output=True, text=True,
                           timeout=300, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
+    # the site in the KB's other language: its own docs folder and mkdocs.nb.yml, built after the first into site/nb/
+    done = subprocess.run(ENGINES[engine](project / "mkdocs.nb.yml", site / "nb"), cwd=project, capture_output=True,
+                          text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    nb = (site / "nb" / "hypotheses" / "H01" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="nb"' in nb and "Tillit fremmer samskaping" in nb and "kb-bar" in nb
+    assert '<link rel="alternate" href="../../../" hreflang="en">' in nb
+    assert (site / "nb" / "search" / "search_index.json").is_file() or engine == "zensical"
     h01 = (site / "hypotheses" / "H01" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in h01 and '<link rel="alternate" href="../../nb/" hreflang="nb">' in h01
     assert "kb-bar" in h01 and "<table" in h01  # kb's own HTML came through the engine's Markdown
     assert (site / "downloads" / "kb.ttl").read_bytes() == (pages_folder / "docs" / "downloads" / "kb.ttl").read_bytes()
     evidence = list((site / "evidence").glob("*/index.html"))

@@ -27,7 +27,9 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 
 #: Files kb opens next to its own modules at run time (Path(__file__) or importlib.resources).
 RUNTIME_DATA = ("kb/example_hypothesis.yaml", "kb/rdf/vocab.ttl", "kb/rdf/shapes.ttl",
-                "kb/site/assets/mermaid.min.js", "kb/site/assets/mermaid.LICENSE")
+                # the pages' own small scripts (accessibility, the map tool, sortable lists, the language switch)
+                "kb/site/assets/kb-a11y.js", "kb/site/assets/kb-map.js", "kb/site/assets/kb-tables.js",
+                "kb/site/assets/languages.js")
 
 
 @pytest.fixture(scope="module")

@@ -204,7 +204,7 @@ def test_the_summary_of_findings_lists_each_assessed_hypothesis(docs):
     assert h2.startswith("H2: Mood matters for co-creation. illustrative")  # no finding: the statement
     assert "Very low confidence" in h2 and "E2 (Riverton arena)" in h2
     assert '<a href="../hypotheses/H1/">H1</a>' in page and '<a href="../evidence/E3/">E3</a>' in page
-    assert '!!! warning "Illustrative data"' in page  # H2 is illustrative
+    assert '<p class="admonition-title">Illustrative data</p>' in page  # H2 is illustrative
     assert {"Summary of qualitative findings": "findings.md"} in nav("en")
     assert '<a href="findings/">Findings assessed with GRADE-CERQual</a>' in docs["index.md"]
 
@@ -276,7 +276,7 @@ def test_agreement_on_illustrative_evidence_is_announced(make_kb, tmp_path):
     files["evidence/E2.yaml"] = files["evidence/E2.yaml"].replace("recorded_by: [Bo]\n",
                                                                   "recorded_by: [Bo]\n        illustrative: true\n")
     page = _docs(make_kb(files), tmp_path / "out")["agreement.md"]
-    assert '!!! warning "Illustrative data"' in page
+    assert '<p class="admonition-title">Illustrative data</p>' in page
 
 
 def test_the_new_pages_render_alike_with_and_without_the_markdown_parser(docs):

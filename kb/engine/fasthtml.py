@@ -6,7 +6,7 @@ site uses), or None when the page holds anything outside the small subset
 kb writes, so that the caller renders it with Python-Markdown instead.
 
 The subset: headings, Material notices (``!!! kind "title"`` and an indented
-body), Mermaid fences, HTML blocks, and paragraphs whose only Markdown is
+body), HTML blocks (diagrams among them), and paragraphs whose only Markdown is
 ``**strong**`` and ``*emphasis*`` around plain words (every text from YAML
 is escaped by :mod:`kb.sitefmt` first). At 20,000 evidence pages this saves
 a fifth of the site build; a test renders every page of several knowledge
@@ -53,11 +53,7 @@ def page_html(markdown: str) -> tuple[str, list[dict[str, Any]]] | None:
         if tag and tag.group(1).lower() in BLOCK_LEVEL_ELEMENTS:
             parts.append("\n".join(block) + "\n")
         elif first.startswith("```"):
-            if first != "```mermaid" or block[-1] != "```" or len(block) < 2:
-                return None
-            source = "\n".join(block[1:-1])
-            escaped = source.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            parts.append(f'<pre class="mermaid"><code>{escaped}</code></pre>')
+            return None
         elif first.startswith("#"):
             m = _HEADING.fullmatch(first)
             inner = _inline(m.group(2)) if m and len(block) == 1 else None

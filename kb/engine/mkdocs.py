@@ -22,11 +22,19 @@ from kb.errors import SiteError
 CONFIG_FILE = "mkdocs.yml"
 
 
-def run_engine(root: Path, project: Path, site: Path, *, strict: bool = False) -> list[str]:
-    """Build ``project/docs`` into ``site``; MkDocs' warning lines."""
+def run_engine(root: Path, project: Path, site: Path, *, strict: bool = False, language: str | None = None) -> list[str]:
+    """Build ``project/docs`` into ``site``; MkDocs' warning lines.
+
+    ``language``: the site in another language than the KB's site_language,
+    ``project/<language>/docs`` with the project's ``mkdocs.<language>.yml``
+    (the KB's own mkdocs.yml and hand-written pages belong to the first site).
+    """
+    from kb.engine.config import config_file
+
     own = Path(root) / CONFIG_FILE
-    config = own if own.is_file() else Path(project) / CONFIG_FILE
-    args = [sys.executable, "-P", "-m", "kb.engine.mkdocs", str(config), str(Path(project) / "docs"), str(site)]
+    config = own if language is None and own.is_file() else Path(project) / config_file(language)
+    pages = Path(project) / language / "docs" if language else Path(project) / "docs"
+    args = [sys.executable, "-P", "-m", "kb.engine.mkdocs", str(config), str(pages), str(site)]
     proc = subprocess.run(args + (["--strict"] if strict else []), capture_output=True, text=True,
                           encoding="utf-8", errors="replace")
     messages = [line for line in proc.stderr.splitlines() if line.strip() and not line.startswith("INFO")]

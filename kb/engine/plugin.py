@@ -79,6 +79,9 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         config.theme["language"] = _theme_language(config, self.info.language)
         if "assets/kb.css" not in config.extra_css:
             config.extra_css.append("assets/kb.css")
+        if "assets/kb-a11y.js" not in [str(js) for js in config.extra_javascript]:
+            config.extra_javascript.append("assets/kb-a11y.js")  # on every page, the KB's own pages too
+        _language_switch(config, self.info.alternate)
         _require_extensions(config)
         self.generated_html = GeneratedHtml()
         config.markdown_extensions.append(self.generated_html)
@@ -93,7 +96,7 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         project = Path(tempfile.mkdtemp(prefix="kb-pages-"))
         self._made_here = project
         try:
-            pages(self.root, project)
+            pages(self.root, project, every_language=False)  # MkDocs builds one site: the first language's
         except KbError as exc:
             shutil.rmtree(project, ignore_errors=True)
             details = "".join(f"\n  {d.format()}" for d in getattr(exc, "diagnostics", []))
@@ -176,6 +179,10 @@ class KbPlugin(BasePlugin[KbPluginConfig]):
         return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.info.alternate and self.info.alternate[0]["lang"] != self.info.language:
+            # a site under <lang>/ of the first one: a server answers a missing page with the first
+            # site's 404 page; this one's would link from the server's root, as if it were there
+            Path(config.site_dir, "404.html").unlink(missing_ok=True)
         self._done()
 
     def on_build_error(self, *, error: Exception) -> None:
@@ -324,12 +331,12 @@ class _StashBlocks(Preprocessor):
         return out
 
 
-#: What the search index skips on kb's pages: diagrams (their source is no text to
-#: find), standing bars, language labels, and the tables listing other items (those
+#: What the search index skips on kb's pages: diagrams (tick labels and node names
+#: are no text to find), standing bars, language labels, and the tables listing other items (those
 #: items have pages of their own). Evidence pages keep their table of links, with each
 #: judgement's note.
 _NOT_FOR_SEARCH = re.compile(
-    r'<pre class="mermaid">.*?</pre>|<span class="kb-bar[^>]*>(?:<span[^>]*></span>)*</span>'
+    r'<figure class="kb-diagram.*?</figure>|<span class="kb-bar[^>]*>(?:<span[^>]*></span>)*</span>'
     r'|<div class="kb-lang">[^<]*</div>|<span class="kb-(?:lang|key)"[^>]*>[^<]*</span>', re.S)
 _TABLE = re.compile(r"<table>.*?</table>", re.S)
 _SUBHEADING = re.compile(r"<h([2-6])\b[^>]*>(.*?)</h\1>", re.S)
@@ -348,11 +355,32 @@ def searchable(html: str, keep_tables: bool, one_entry: bool = False) -> str:
     page, and at 100,000 items that is 200,000 entries fewer for the search
     plugin to turn into JSON in one piece (about 180 MB less at that moment).
     """
-    html = _NOT_FOR_SEARCH.sub("", html)
+    html = _NOT_FOR_SEARCH.sub("", _without_excluded(html))
     html = _TABLE.sub(_table_words if keep_tables else "", html)
     if one_entry:
         html = _SUBHEADING.sub(r"<p>\2</p>", html)
     return _INLINE_TAG.sub("", html)
+
+
+#: Material's own mark for "not in the search index" (kb's pages put it on the illustrative-data
+#: notice and the arithmetic under a standing); the tags it is on, opened and closed.
+_EXCLUDED = re.compile(r"<([a-z]+)\b[^>]*\sdata-search-exclude\b[^>]*>")
+
+
+def _without_excluded(html: str) -> str:
+    """``html`` without the elements Material's search would skip: this plugin strips the tags that carry
+    the mark before the search plugin reads the page, so it honours the mark itself, by the same rule."""
+    while (m := _EXCLUDED.search(html)) is not None:
+        tag = m.group(1)
+        nested = re.compile(rf"<(/?){tag}\b[^>]*>")
+        depth, end = 0, len(html)
+        for t in nested.finditer(html, m.start()):
+            depth += -1 if t.group(1) else 1
+            if depth == 0:
+                end = t.end()
+                break
+        html = html[:m.start()] + html[end:]
+    return html
 
 
 def _table_words(table: re.Match[str]) -> str:
@@ -364,18 +392,19 @@ def _table_words(table: re.Match[str]) -> str:
 
 
 def _require_extensions(config: MkDocsConfig) -> None:
-    """Tables, notices, collapsible blocks and Mermaid fences, unless already configured."""
-    from pymdownx.superfences import fence_code_format
-
+    """Tables, notices, collapsible blocks and code fences, unless already configured."""
     names = config.markdown_extensions
     for name in ("tables", "admonition", "pymdownx.details"):
         if name not in names:
             names.append(name)
     if "pymdownx.superfences" not in names:
         names.append("pymdownx.superfences")
-    fences = config.mdx_configs.setdefault("pymdownx.superfences", {}).setdefault("custom_fences", [])
-    if not any(f.get("name") == "mermaid" for f in fences):
-        fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+
+
+def _language_switch(config: MkDocsConfig, alternate: Any) -> None:
+    """The switch between the sites in each language (Material's ``extra.alternate``), unless mkdocs.yml has one."""
+    if alternate and not config.extra.get("alternate"):
+        config.extra["alternate"] = [dict(a) for a in alternate]
 
 
 def _theme_language(config: MkDocsConfig, language: str) -> str:

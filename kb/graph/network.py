@@ -341,3 +341,24 @@ def write_graph_download(kb: KnowledgeBase, computed: dict[str, Standing], folde
     with open(target, "w", encoding="utf-8", newline="\n") as handle:
         write_graphml(build_graph(kb, computed), handle)
     return target
+
+
+def layers_of(keys: list[str], dag: set[tuple[str, str]]) -> dict[str, int]:
+    """The layer of each node of an acyclic drawing (longest path from a source; ties in ``keys`` order).
+
+    For :mod:`kb.site.graphs`, which lays out the site's diagrams; here because
+    this module is the one that knows networkx.
+    """
+
+    order = {k: i for i, k in enumerate(keys)}
+    g = nx.DiGraph()
+    g.add_nodes_from(keys)
+    g.add_edges_from(sorted(dag, key=lambda e: (order[e[0]], order[e[1]])))
+    topo = list(nx.lexicographical_topological_sort(g, key=order.__getitem__))
+    layer: dict[str, int] = {}
+    for v in topo:
+        layer[v] = max((layer[u] + 1 for u in g.predecessors(v)), default=0)
+    for v in reversed(topo):  # a source sits just before its nearest successor, not far left
+        if g.in_degree(v) == 0 and g.out_degree(v):
+            layer[v] = min(layer[s] for s in g.successors(v)) - 1
+    return layer

@@ -57,7 +57,8 @@ def answer_saved_questions(root: Path, turtle: Path, config: Any) -> tuple[list[
             out.append(SavedQuery(name, description, text, note=f"the query failed ({answer['error']})"))
         else:
             out.append(SavedQuery(name, description, text, tuple(answer["columns"]),
-                                  tuple(tuple(r) for r in answer["rows"][:MAX_ANSWER_ROWS])))
+                                  tuple(tuple(r) for r in answer["rows"][:MAX_ANSWER_ROWS]),
+                                  types=tuple(tuple(r) for r in answer.get("types", [])[:MAX_ANSWER_ROWS])))
     return out, [_warning(d) for d in warnings]
 
 
@@ -83,16 +84,44 @@ def leading_comment(text: str) -> str:
 
 def answer_table(store: Any, text: str, timeout: float | None) -> tuple[list[str], list[list[str]]]:
     """A query's answer as (columns, rows of text): solutions, a yes/no, or triples."""
-    from kb.rdf.export import solutions_table, term_text
+    columns, rows, _ = typed_answer(store, text, timeout)
+    return columns, rows
+
+
+def typed_answer(store: Any, text: str, timeout: float | None) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """:func:`answer_table`'s answer, and each cell's :func:`term_type` (which its text alone no longer says)."""
+    from kb.rdf.export import term_text
     from kb.rdf.queries import run_query
 
     result = run_query(store, text, timeout=timeout)
     if hasattr(result, "variables"):
-        return solutions_table(result)
+        variables = [v.value for v in result.variables]
+        terms = [[solution[v] for v in variables] for solution in result]
+        return variables, [[term_text(t) for t in row] for row in terms], [[term_type(t) for t in row] for row in terms]
     if isinstance(result, list) or hasattr(result, "__iter__"):
-        rows = [[term_text(t.subject), term_text(t.predicate), term_text(t.object)] for t in result]
-        return ["subject", "predicate", "object"], sorted(rows)
-    return ["answer"], [["true" if bool(result) else "false"]]
+        found = sorted(([term_text(t.subject), term_text(t.predicate), term_text(t.object)],
+                        [term_type(t.subject), term_type(t.predicate), term_type(t.object)]) for t in result)
+        return ["subject", "predicate", "object"], [r for r, _ in found], [k for _, k in found]
+    return ["answer"], [["true" if bool(result) else "false"]], [["boolean"]]
+
+
+#: Literal datatypes whose values are numbers with a fraction, rounded for display.
+_DECIMALS = ("decimal", "double", "float")
+
+
+def term_type(term: Any) -> str:
+    """'iri' for a named node, 'decimal' for a number with a fraction, 'boolean', 'date', 'integer', or ''."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return "iri"
+    if isinstance(term, ox.Literal) and term.datatype.value.startswith("http://www.w3.org/2001/XMLSchema#"):
+        local = term.datatype.value.rsplit("#", 1)[1]
+        if local in _DECIMALS:
+            return "decimal"
+        if local in ("boolean", "date", "dateTime", "integer"):
+            return local
+    return ""
 
 
 def _child() -> int:
@@ -105,8 +134,8 @@ def _child() -> int:
     answers = []
     for text in request["queries"]:
         try:
-            columns, rows = answer_table(store, text, request["timeout"])
-            answers.append({"columns": columns, "rows": rows[:MAX_ANSWER_ROWS]})
+            columns, rows, types = typed_answer(store, text, request["timeout"])
+            answers.append({"columns": columns, "rows": rows[:MAX_ANSWER_ROWS], "types": types[:MAX_ANSWER_ROWS]})
         except KbError as exc:
             answers.append({"error": str(exc)})
     json.dump(answers, sys.stdout, ensure_ascii=False)

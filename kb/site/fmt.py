@@ -1,5 +1,5 @@
 """Safe pieces of the website's pages: escaped text, sanitised markdown,
-diagram labels, links and the interface's words.
+links and the interface's words.
 
 Every text that comes from YAML reaches a page through one of these:
 
@@ -8,9 +8,8 @@ Every text that comes from YAML reaches a page through one of these:
   title prints exactly as written and never becomes markup;
 * :func:`rich` for long texts (statements, summaries, definitions): rendered
   as Markdown with raw HTML switched off, then cleaned by nh3, which keeps a
-  few harmless tags and only http(s) and mailto links;
-* :func:`mermaid_label` inside diagrams: everything but letters, digits and
-  a few signs becomes a Mermaid entity code.
+  few harmless tags and only http(s) and mailto links (diagrams, drawn as
+  SVG, put their labels through :func:`esc` and :func:`attr` too).
 
 No MkDocs here; only Python-Markdown and nh3.
 """
@@ -27,9 +26,32 @@ _MARKDOWN_ACTIVE = "&<>\"'\\`*_[]{}|~^=:$#!"
 _ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in _MARKDOWN_ACTIVE})
 
 
-@lru_cache(maxsize=1 << 16)
+class Foreign(str):
+    """A text from YAML in another language than its page's (a fallback): :func:`esc` marks it ``lang``.
+
+    Made only by :meth:`kb.site.kit.Site.text`, so the rule "text in another
+    language is marked" lives there and here; anything that rebuilds the
+    string (an f-string, ``attr``, ``inert``) gets plain text back, as a page
+    title or an attribute needs.
+    """
+
+    __slots__ = ("lang",)
+
+    def __new__(cls, text: str, lang: str) -> Foreign:
+        made = super().__new__(cls, text)
+        made.lang = lang
+        return made
+
+
 def esc(text: object) -> str:
-    """A short text, safe anywhere in a page's Markdown (one line, no markup)."""
+    """A short text, safe anywhere in a page's Markdown (one line, no markup); a :class:`Foreign` one in a ``<span lang>``."""
+    if type(text) is Foreign:
+        return f'<span lang="{attr(text.lang)}">{_esc(str(text))}</span>'
+    return _esc(text)
+
+
+@lru_cache(maxsize=1 << 16)  # keyed by value, so a Foreign text never reaches it
+def _esc(text: object) -> str:
     return " ".join(str(text).split()).translate(_ESCAPES)
 
 
@@ -97,23 +119,15 @@ _HREFLESS = re.compile(r"<a(?![^>]*\shref=)[^>]*>(.*?)</a>", re.DOTALL)
 
 
 def rich_block(text: str, lang: str | None = None, label: bool = False) -> str:
-    """:func:`rich` in a block of its own, ready to stand in a page (with its language shown if ``label``)."""
+    """:func:`rich` in a block of its own, ready to stand in a page (with its language shown if ``label``).
+
+    A :class:`Foreign` text is marked with its language even when the caller names none.
+    """
+    if lang is None and type(text) is Foreign:
+        lang = text.lang
     lang_attr = f' lang="{attr(lang)}"' if lang else ""
     shown = f'<div class="kb-lang">{html.escape(lang)}</div>\n' if lang and label else ""
     return f'<div class="kb-text"{lang_attr}>\n{shown}{rich(text)}\n</div>'
-
-
-# --- diagrams ---------------------------------------------------------------------------
-
-_MERMAID_PLAIN = set(" ,.-_/+?")
-
-
-def mermaid_label(text: object, limit: int = 48) -> str:
-    """A text for inside a quoted Mermaid label: letters and digits stay, the rest is coded."""
-    flat = " ".join(str(text).split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
-    return "".join(c if c.isalnum() or c in _MERMAID_PLAIN else f"#{ord(c)};" for c in flat)
 
 
 # --- links ------------------------------------------------------------------------------
@@ -175,7 +189,7 @@ def bar(belief: float, disbelief: float, uncertainty: float, label: str) -> str:
 COLOURS = {
     "belief": "#2e7d32",
     "disbelief": "#c62828",
-    "uncertainty": "#9e9e9e",
+    "uncertainty": "#8a8a8a",  # 3.4:1 on white as a bar segment, 6:1 behind black text
     "supported": "#c8e6c9",
     "contested": "#ffe0b2",
     "refuted": "#ffcdd2",
@@ -187,6 +201,27 @@ COLOURS = {
 
 STYLESHEET = f"""\
 /* kb: styles of the generated pages */
+/* WCAG AA colours: Material's teal (3.8:1) and indigo accent (4.3:1) are too light for text on
+   white, and so are its grey code comments, search details and footer; a KB that picks another
+   Material colour keeps it */
+:root, [data-md-color-primary=teal], [data-md-color-primary=custom] {{
+  --md-primary-fg-color: #00695c; --md-primary-fg-color--light: #00796b;
+  --md-primary-fg-color--dark: #004d40; --md-primary-bg-color: #ffffff; }}
+:root, [data-md-color-accent=indigo], [data-md-color-accent=custom] {{
+  --md-accent-fg-color: #004d40; --md-accent-fg-color--transparent: #004d401a;
+  --md-accent-bg-color: #ffffff; }}
+:root, [data-md-color-scheme=default] {{
+  --md-typeset-a-color: var(--md-primary-fg-color);
+  --md-code-hl-comment-color: #5c5c5c; --md-code-hl-variable-color: #5c5c5c;
+  --md-code-hl-generic-color: #5c5c5c; --md-code-hl-operator-color: #5c5c5c;
+  --md-code-hl-punctuation-color: #5c5c5c;
+  --md-footer-fg-color--lighter: #ffffffb3; }}
+.md-search-result__meta {{ color: #535353; }}
+/* a dark enough link is too close to the text around it (2.4:1) to tell by colour alone */
+.md-typeset a:not(.headerlink, .md-button, .kb-bar-link, svg a) {{ text-decoration: underline;
+  text-decoration-thickness: from-font; text-underline-offset: 0.15em; }}
+.kb-sr-only {{ position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }}
 .md-grid {{ max-width: 80rem; }}
 .kb-bar {{ display: inline-flex; width: 6rem; height: 0.8rem; vertical-align: middle;
   border-radius: 2px; overflow: hidden; background: {COLOURS["uncertainty"]}; }}
@@ -203,10 +238,10 @@ STYLESHEET = f"""\
 .kb-lang {{ font-size: 0.7em; font-weight: bold; text-transform: uppercase; opacity: 0.7; }}
 .kb-text {{ margin-bottom: 1em; }}
 .kb-lang + p {{ margin-top: 0.2em; }}
-.kb-gap-empty {{ opacity: 0.45; }}
-.kb-restricted {{ font-style: italic; opacity: 0.8; }}
+.kb-gap-empty {{ color: #595959; }}
+.kb-restricted {{ font-style: italic; color: #4d4d4d; }}
 .kb-nowrap {{ white-space: nowrap; }}
-.kb-muted {{ opacity: 0.7; }}
+.kb-muted {{ color: #595959; }}
 .kb-text del, .md-typeset del {{ background: #ffebee; }}
 .md-typeset ins {{ background: #e8f5e9; text-decoration: none; }}
 .kb-cerqual {{ display: inline-block; padding: 0 0.4em; border-radius: 0.2em; font-size: 0.85em;
@@ -458,6 +493,100 @@ _WORDS_EN = {
     "with what each of them said.",
     "no_disagreements": "None: every doubly judged item was judged alike.",
     "judgements": "Judgements",
+    "language_name": "English",  # the language's own name, for the language switch
+    "chart_milestone": "milestone",
+    "chart_revision": "revision",
+    "then_declared": "declared status:",
+    "then_suggested": "the evidence suggests:",
+    "map_now": "Now",
+    "map_zoom_in": "Zoom in",
+    "map_zoom_out": "Zoom out",
+    "map_reset": "Reset view",
+    "map_keys": "Drag or use the arrow keys to move, the wheel or + and − to zoom, 0 to reset.",
+    "map_when": "The map as it stood:",
+    "map_by_status": "Suggested status",
+    "map_by_construct": "Constructs",
+    "map_shown": "{n} of {total} hypotheses shown (retired and superseded ones are left out).",
+    "map_open": "Open the map to zoom, filter and go back in time",
+    "neighbourhood_diagram": "{id}: its constructs and related hypotheses",
+    "construct_diagram": "Hypotheses relating {label}",
+    # the evidence gap map (kb.site.gapmap)
+    "gm_caption": "Evidence by hypothesis and top-level context",
+    "gm_caption_phase": "Evidence by hypothesis and project phase",
+    "gm_caption_parts": "Evidence by hypothesis in the parts of {name} (level {level})",
+    "gm_note": "Each row is a hypothesis, each column a context; a mark shows how many judgements the "
+    "evidence holds there and which way they point. Evidence from an arena or workshop counts for the "
+    "context it is part of; a judgement scoped to other contexts counts where it is scoped. Hover over or "
+    "tab to a mark for its exact counts.",
+    "gm_parts_note": "The columns are the parts of {name}. A judgement placed at {name} itself, not in one of "
+    "its parts, counts in no column here (it counts in {name}'s column on the map above).",
+    "gm_context_page": "Everything from this context",
+    "gm_parts_title": "Evidence gap map: {name}",
+    "gm_trail": "Gap maps above this one",
+    "gm_colour": "Colour:",
+    "gm_size": "Size, judgements in the cell:",
+    "gm_size_more": "{n} or more",
+    "gm_supports": "supporting",
+    "gm_contradicts": "contradicting",
+    "gm_qualifies": "qualifying",
+    "gm_mixed": "mixed (in proportion)",
+    "gm_gap": "no evidence yet",
+    "gm_how": "▾ under a column opens the gap map of that context's parts.",
+    "gm_cell": "{row} · {column}: {supports} supporting, {contradicts} contradicting, {qualifies} qualifying",
+    "gm_drill": "Gap map of the parts of {name}",
+    "gm_folded": "No evidence yet in:",
+    "gm_without": "Hypotheses with no evidence in any of these parts:",
+    "gm_nothing": "No evidence here yet.",
+    "gm_no_phase": "no phase",
+    "gm_grouped": "There are {columns} columns with evidence, too many to show one each (the map shows at most "
+    "{most}): each column groups municipalities of one role, or contexts of one kind (how many in "
+    "parentheses). A context's own page lists the evidence from there; kb gaps gives a column per context.",
+    # helper F: standings explained, sortable lists
+    "standing_how": "How a standing is worked out",
+    "standing_intro": "A hypothesis's standing sums up the judgements recorded in the links of its evidence as an "
+    "opinion in the sense of subjective logic. Its first three parts always add up to 1.",
+    "belief_means": "how much of the recorded evidence speaks for the hypothesis",
+    "disbelief_means": "how much of it speaks against the hypothesis",
+    "uncertainty_means": "how much is still unknown, because little evidence has been recorded",
+    "probability_means": "the projected probability: belief plus the base rate times the uncertainty",
+    "standing_steps": "How the numbers are made",
+    "standing_step_weight": "Every link that supports or contradicts a hypothesis counts with a weight: its strength's "
+    "weight times its evidence kind's weight.",
+    "standing_step_qualifies": "Links that qualify a hypothesis are shown, but never counted for or against it.",
+    "standing_step_share": "When several researchers count the same evidence for the same hypothesis, they share its weight"
+    " equally, so nothing is counted twice.",
+    "standing_step_sums": "r is the sum of the supporting weights and s the sum of the contradicting ones; with the prior "
+    "weight W and the base rate a:",
+    "standing_settings": "The weights of this knowledge base",
+    "standing_setting": "Setting",
+    "prior_weight": "prior weight",
+    "base_rate": "base rate",
+    "standing_suggested": "The status the evidence suggests",
+    "standing_when": "When",
+    "standing_rule_proposed": "no supporting or contradicting evidence yet",
+    "standing_rule_testing": "some evidence, but the uncertainty is still above {u}",
+    "standing_rule_supported": "belief at least {k} times the disbelief",
+    "standing_rule_refuted": "disbelief at least {k} times the belief",
+    "standing_rule_contested": "neither side outweighs the other {k} times over",
+    "standing_claims": "The standing summarises the judgements researchers have written down. It is no statistical test"
+    " and estimates no effect size: read it as a guide to where the weight of the recorded evidence "
+    "lies, and how much has been recorded.",
+    "standing_more": "The model in full, with a worked example:",
+    "standing_more_link": "the confidence model",
+    "show_arithmetic": "Show the arithmetic",
+    "arith_share": "Share",
+    "arith_counted": "Counted",
+    "arith_not_counted": "shown, not counted",
+    "arith_none": "No link supports or contradicts this hypothesis yet.",
+    "arith_r": "supporting",
+    "arith_s": "contradicting",
+    "table_filter": "Filter the rows",
+    "table_all": "All",
+    "table_shown": "{n} of {total} rows shown",
+    "table_sort": "Sort by {column}",
+    "a11y_column": "Column {n}",
+    "a11y_counted": "What",
+    "a11y_of_which": "Of which",
 }
 
 _WORDS_NB = {
@@ -697,6 +826,100 @@ _WORDS_NB = {
     "styrke, med hva hver av dem sa.",
     "no_disagreements": "Ingen: alle dobbeltvurderte elementer ble vurdert likt.",
     "judgements": "Vurderinger",
+    "language_name": "Norsk bokmål",
+    "chart_milestone": "milepæl",
+    "chart_revision": "revisjon",
+    "then_declared": "erklært status:",
+    "then_suggested": "evidensen tyder på:",
+    "map_now": "Nå",
+    "map_zoom_in": "Zoom inn",
+    "map_zoom_out": "Zoom ut",
+    "map_reset": "Tilbakestill visning",
+    "map_keys": "Dra eller bruk piltastene for å flytte, hjulet eller + og − for å zoome, 0 for å tilbakestille.",
+    "map_when": "Kartet slik det var:",
+    "map_by_status": "Foreslått status",
+    "map_by_construct": "Begreper",
+    "map_shown": "{n} av {total} hypoteser vises (forkastede og erstattede er utelatt).",
+    "map_open": "Åpne kartet for å zoome, filtrere og gå tilbake i tid",
+    "neighbourhood_diagram": "{id}: begrepene og beslektede hypoteser",
+    "construct_diagram": "Hypoteser som gjelder {label}",
+    # the evidence gap map (kb.site.gapmap)
+    "gm_caption": "Evidens etter hypotese og kontekst på øverste nivå",
+    "gm_caption_phase": "Evidens etter hypotese og prosjektfase",
+    "gm_caption_parts": "Evidens etter hypotese i delene av {name} (nivå {level})",
+    "gm_note": "Hver rad er en hypotese, hver kolonne en kontekst; et merke viser hvor mange vurderinger "
+    "evidensen har der og hvilken vei de peker. Evidens fra en arena eller et verksted teller for konteksten "
+    "den er en del av; en vurdering avgrenset til andre kontekster teller der den er avgrenset. Hold pekeren "
+    "over eller gå med tab til et merke for de nøyaktige tallene.",
+    "gm_parts_note": "Kolonnene er delene av {name}. En vurdering plassert i {name} selv, ikke i en av delene, "
+    "teller ikke i noen kolonne her (den teller i kolonnen for {name} i kartet over).",
+    "gm_context_page": "Alt fra denne konteksten",
+    "gm_parts_title": "Kart over evidenshull: {name}",
+    "gm_trail": "Kartene over dette",
+    "gm_colour": "Farge:",
+    "gm_size": "Størrelse, vurderinger i cellen:",
+    "gm_size_more": "{n} eller flere",
+    "gm_supports": "støtter",
+    "gm_contradicts": "motsier",
+    "gm_qualifies": "nyanserer",
+    "gm_mixed": "blandet (i forhold)",
+    "gm_gap": "ingen evidens ennå",
+    "gm_how": "▾ under en kolonne åpner kartet over delene av den konteksten.",
+    "gm_cell": "{row} · {column}: {supports} støtter, {contradicts} motsier, {qualifies} nyanserer",
+    "gm_drill": "Kart over evidenshull i delene av {name}",
+    "gm_folded": "Ingen evidens ennå i:",
+    "gm_without": "Hypoteser uten evidens i noen av disse delene:",
+    "gm_nothing": "Ingen evidens her ennå.",
+    "gm_no_phase": "ingen fase",
+    "gm_grouped": "Det er {columns} kolonner med evidens, for mange til å vise hver for seg (kartet viser høyst "
+    "{most}): hver kolonne samler kommuner med én rolle, eller kontekster av én type (antallet i parentes). "
+    "En konteksts egen side lister evidensen derfra; kb gaps gir én kolonne per kontekst.",
+    # helper F: standings explained, sortable lists
+    "standing_how": "Slik regnes stillingen ut",
+    "standing_intro": "En hypoteses stilling oppsummerer vurderingene i lenkene fra evidensen som en mening i "
+    "subjektiv logikk. De tre første delene blir alltid 1 til sammen.",
+    "belief_means": "hvor mye av den registrerte evidensen som taler for hypotesen",
+    "disbelief_means": "hvor mye av den som taler mot hypotesen",
+    "uncertainty_means": "hvor mye som fortsatt er ukjent, fordi lite evidens er registrert",
+    "probability_means": "den projiserte sannsynligheten: tiltro pluss grunnraten ganger usikkerheten",
+    "standing_steps": "Slik lages tallene",
+    "standing_step_weight": "Hver lenke som støtter eller motsier en hypotese, teller med en vekt: styrkens vekt ganger "
+    "vekten for evidenstypen.",
+    "standing_step_qualifies": "Lenker som nyanserer en hypotese, vises, men telles aldri for eller mot den.",
+    "standing_step_share": "Når flere forskere teller samme evidens for samme hypotese, deler de vekten likt, så ingenting "
+    "telles to ganger.",
+    "standing_step_sums": "r er summen av de støttende vektene og s summen av de motsigende; med forhåndsvekten W og "
+    "grunnraten a:",
+    "standing_settings": "Vektene i denne kunnskapsbasen",
+    "standing_setting": "Innstilling",
+    "prior_weight": "forhåndsvekt",
+    "base_rate": "grunnrate",
+    "standing_suggested": "Statusen evidensen foreslår",
+    "standing_when": "Når",
+    "standing_rule_proposed": "ingen støttende eller motsigende evidens ennå",
+    "standing_rule_testing": "noe evidens, men usikkerheten er fortsatt over {u}",
+    "standing_rule_supported": "tiltro minst {k} ganger mistroen",
+    "standing_rule_refuted": "mistro minst {k} ganger tiltroen",
+    "standing_rule_contested": "ingen side veier {k} ganger tyngre enn den andre",
+    "standing_claims": "Stillingen oppsummerer vurderingene forskerne har skrevet ned. Den er ingen statistisk test og "
+    "anslår ingen effektstørrelse: les den som en veiviser til hvor tyngden i den registrerte "
+    "evidensen ligger, og hvor mye som er registrert.",
+    "standing_more": "Modellen i sin helhet, med et regneeksempel:",
+    "standing_more_link": "tillitsmodellen",
+    "show_arithmetic": "Vis utregningen",
+    "arith_share": "Andel",
+    "arith_counted": "Telt",
+    "arith_not_counted": "vist, ikke telt",
+    "arith_none": "Ingen lenke støtter eller motsier denne hypotesen ennå.",
+    "arith_r": "støttende",
+    "arith_s": "motsigende",
+    "table_filter": "Filtrer radene",
+    "table_all": "Alle",
+    "table_shown": "{n} av {total} rader vises",
+    "table_sort": "Sorter etter {column}",
+    "a11y_column": "Kolonne {n}",
+    "a11y_counted": "Hva",
+    "a11y_of_which": "Herav",
 }
 
 #: Words for enumerated values (statuses, stances, kinds), by language.

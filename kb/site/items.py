@@ -24,13 +24,14 @@ from kb.site.cerqual import (
     cerqual_summary,
     cerqual_view,
 )
-from kb.site.fmt import COLOURS, esc, num, rich_block
+from kb.site.charts import Marker, Series, bar_chart, time_chart
+from kb.site.fmt import COLOURS, attr, esc, num, rich_block
+from kb.site.graphs import ItemGraph
 from kb.site.kit import (
     CHART_MAX_POINTS,
     CommitView,
     Diagram,
     EvidenceRow,
-    Flowchart,
     HypothesisRow,
     Out,
     Ref,
@@ -43,11 +44,11 @@ from kb.site.kit import (
     evidence_row,
     commits_of,
     hypothesis_row,
-    line_chart,
     out_for,
     standing_view,
     title_cell,
 )
+from kb.site.standing import arithmetic
 
 # --- hypotheses -----------------------------------------------------------------------
 
@@ -67,7 +68,7 @@ def hypotheses_index_page(v: IndexView, r: Render) -> str:
     out = Out("hypotheses/index.md", r)
     out.title(out.w('hypotheses'))
     out.illustrative_notice(v.illustrative)
-    out.hypothesis_rows(v.rows)
+    out.hypothesis_rows(v.rows, sortable=True)
     return out.text()
 
 
@@ -154,10 +155,11 @@ def hypothesis_view(site: Site, hid: str) -> HypothesisView:
              or (cerqual is not None and cerqual.illustrative))
     return HypothesisView(
         path, hid, site.text(h.title), titles[1:] if len(titles) > 1 else (), site.languages(h.statement),
-        site.languages(h.rationale), h.illustrative, standing_view(h.status, st), st.positive, st.negative,
+        site.languages(h.rationale), h.illustrative, standing_view(h.status, st, explained=True), st.positive,
+        st.negative,
         relation, h.proposed, tuple(h.authors), tuple(h.tags), site.refs(h.derived_from), tuple(groups),
         tuple((key, site.refs(ids)) for key, ids in kin if ids), chain if len(chain) > 1 else (),
-        revisions, _trajectory_chart(site, points), tuple((str(d), sv) for d, sv in points),
+        revisions, _trajectory_chart(site, hid, points), tuple((str(d), sv) for d, sv in points),
         _neighbourhood(site, hid, path), shows, commits_of(site, hid), cerqual,
     )
 
@@ -192,50 +194,63 @@ def _trajectory(site: Site, hid: str) -> list[tuple[dt.date, StandingView]]:
     return out
 
 
-def _trajectory_chart(site: Site, points: list[tuple[dt.date, StandingView]]) -> Diagram | None:
+def _trajectory_chart(site: Site, hid: str, points: list[tuple[dt.date, StandingView]]) -> Diagram | None:
+    """Belief, disbelief and uncertainty over dates to scale, with the milestones and the revisions marked."""
     if not points:
         return None
-    w = site.words
-    return line_chart(
-        [str(d) for d, _ in points],
-        [(COLOURS["belief"], [p.belief for _, p in points]),
-         (COLOURS["disbelief"], [p.disbelief for _, p in points]),
-         (COLOURS["uncertainty"], [p.uncertainty for _, p in points])],
-        w("standing"), (0, 1),
-    )
+    w, h = site.words, site.kb.hypotheses[hid]
+    series = [Series(w(key), COLOURS[key], tuple((d, getattr(p, key)) for d, p in points), step=True)
+              for key in ("belief", "disbelief", "uncertainty")]
+    first, last = points[0][0], points[-1][0]
+    markers = [Marker(m.date, site.text(m.label)) for m in site.kb.config.milestones if first <= m.date <= last]
+    markers += [Marker(r.date, f"{w('chart_revision')}: {site.text(r.change)}", "revision")
+                for r in h.revisions if r.date >= first]
+    return time_chart(series, f"{w('over_time')}: {hid}", w("standing"), y_range=(0, 1), markers=markers,
+                      marker_words=(w("chart_milestone"), w("chart_revision")))
 
 
 def _neighbourhood(site: Site, hid: str, page: str) -> Diagram | None:
     """The hypothesis, the constructs it relates and its nearest kin."""
     kb, h = site.kb, site.kb.hypotheses[hid]
-    chart = Flowchart(site, page)
+    chart = ItemGraph(site, page)
     w = site.words
     me = chart.hypothesis(hid, SIGNS[h.relation.effect] if h.relation else "")
     drawn = False
     if h.relation and h.relation.from_ in kb.constructs and h.relation.to in kb.constructs:
-        chart.edge(chart.construct(h.relation.from_), me, style="---")
+        chart.edge(chart.construct(h.relation.from_), me, style="line")
         chart.edge(me, chart.construct(h.relation.to))
         drawn = True
     for key, ids in (("refines", h.refines), ("supersedes", h.supersedes), ("competes_with", h.competes_with)):
         for other in ids:
             if other in kb.hypotheses:
-                chart.edge(me, chart.hypothesis(other), w(key).lower(), style="-.->")
+                chart.edge(me, chart.hypothesis(other), w(key).lower(), style="dashed")
                 drawn = True
     for key, ids in (("refines", site.refined_by.get(hid, [])), ("supersedes", site.superseded_by.get(hid, []))):
         for other in ids:
-            chart.edge(chart.hypothesis(other), me, w(key).lower(), style="-.->")
+            chart.edge(chart.hypothesis(other), me, w(key).lower(), style="dashed")
             drawn = True
-    return chart.source() if drawn else None
+    return chart.diagram(w("neighbourhood_diagram", id=hid)) if drawn else None
 
 
 def _lang_label(lang: str) -> str:
-    return f'<span class="kb-lang">{esc(lang)}</span> ' if lang else ""
+    return f'<span class="kb-lang" lang="{attr(lang)}">{esc(lang)}</span> ' if lang else ""
 
 
 def _texts(out: Out, texts: Sequence[tuple[str, str]]) -> None:
-    label = len(texts) > 1
-    for lang, text in texts:
-        out(rich_block(text, lang or None, label=label), "")
+    """A text in the page's language (the first of ``texts``, :meth:`Site.languages`), the others folded away.
+
+    Each text in another language than the page's is marked ``lang`` (and labelled).
+    """
+    if not texts:
+        return
+    page = out.w.language
+    (lang, text), others = texts[0], texts[1:]
+    foreign = bool(lang) and lang != page
+    out(rich_block(text, lang if foreign else None, label=foreign), "")
+    if others:
+        folded = "\n".join(rich_block(t, lg or None, label=True) for lg, t in others)
+        out(f'<details class="kb-other-languages">\n<summary>{esc(out.w("other_languages"))}</summary>\n'
+            f"{folded}\n</details>", "")
 
 
 def hypothesis_page(v: HypothesisView, r: Render) -> str:
@@ -250,6 +265,7 @@ def hypothesis_page(v: HypothesisView, r: Render) -> str:
     out(f'<p>{out.bar(s, wide=True)}</p>', "")
     out(f"{esc(w('belief'))} {num(s.belief)} · {esc(w('disbelief'))} {num(s.disbelief)} · "
         f"{esc(w('uncertainty'))} {num(s.uncertainty)} · {esc(w('probability'))} {num(s.probability)}", "")
+    arithmetic(out, s)
     out.key([(COLOURS["belief"], w("belief")), (COLOURS["disbelief"], w("disbelief")),
              (COLOURS["uncertainty"], w("uncertainty"))])
     cerqual_summary(out, v.cerqual)
@@ -435,7 +451,7 @@ def evidence_index_pages(site: Site) -> dict[str, str]:
         out = out_for(site, "evidence/index.md")
         out.title(w('evidence'))
         out.illustrative_notice(any(r.illustrative for r in rows))
-        out.evidence_rows(rows)
+        out.evidence_rows(rows, sortable=True)
         return {"evidence/index.md": out.text()}
     years: dict[int, list[EvidenceRow]] = defaultdict(list)
     for r in rows:
@@ -452,7 +468,7 @@ def evidence_index_pages(site: Site) -> dict[str, str]:
         out = out_for(site, page)
         out.title(f"{w('evidence')} {year}")
         out.illustrative_notice(any(r.illustrative for r in year_rows))
-        out.evidence_rows(year_rows)
+        out.evidence_rows(year_rows, sortable=True)
         pages[page] = out.text()
     return pages
 
@@ -481,7 +497,7 @@ def construct_view(site: Site, cid: str) -> ConstructView:
     kb, c = site.kb, site.kb.constructs[cid]
     path = site.paths[cid]
     rows = []
-    chart = Flowchart(site, path)
+    chart = ItemGraph(site, path)
     chart.construct(cid)  # the construct itself first, so it leads the diagram
     for hid in site.relating.get(cid, []):
         rel = kb.hypotheses[hid].relation
@@ -490,7 +506,7 @@ def construct_view(site: Site, cid: str) -> ConstructView:
             rows.append((hypothesis_row(site, hid), a, b, rel.effect))
         if rel.from_ in kb.constructs and rel.to in kb.constructs:
             hnode = chart.hypothesis(hid, SIGNS[rel.effect])
-            chart.edge(chart.construct(rel.from_), hnode, style="---")
+            chart.edge(chart.construct(rel.from_), hnode, style="line")
             chart.edge(hnode, chart.construct(rel.to))
     measurements = []
     for eid in site.measuring.get(cid, []):
@@ -502,7 +518,9 @@ def construct_view(site: Site, cid: str) -> ConstructView:
     return ConstructView(
         path, cid, site.text(c.label), labels[1:] if len(labels) > 1 else (), c.kind,
         site.languages(c.definition), site.named(c.broader), tuple(site.named(n) for n in site.narrower.get(cid, [])),
-        tuple(rows), tuple(measurements), chart.source() if rows else None, shows, commits_of(site, cid),
+        tuple(rows), tuple(measurements),
+        chart.diagram(site.words("construct_diagram", label=site.text(c.label))) if rows else None, shows,
+        commits_of(site, cid),
     )
 
 
@@ -670,18 +688,14 @@ def _by_scale(rows: tuple[MeasureRow, ...]) -> list[tuple[str, list[MeasureRow]]
 
 
 def _measure_chart(scale: str, rows: list[MeasureRow], phases: tuple[str, str]) -> tuple[str, Diagram]:
-    """Start and end side by side: a bar per construct and phase (labels are ids, which need no escaping).
-
-    One series: Mermaid draws several bar series on top of each other.
-    """
-    labels, values = [], []
+    """Start and end side by side: per construct a bar for each phase measured, coloured by phase."""
+    groups = []
     for r in rows:
-        cid = r.construct.path.rsplit("/", 1)[-1].removesuffix(".md").lstrip("-")
-        for phase, point in zip(phases, (r.start, r.end)):
-            if point is not None:
-                labels.append(f"{cid} {phase}")
-                values.append(point[0])
-    chart = line_chart(labels, [("#00796b", values)], scale, _scale_range(scale), kind="bar", horizontal=True)
+        bars = [(i, point[0], f"{r.construct.label}, {phase}: {point[0]:.2f} (n = {point[1]})")
+                for i, (phase, point) in enumerate(zip(phases, (r.start, r.end))) if point is not None]
+        groups.append((r.construct.label, bars))
+    chart = bar_chart(groups, [(phases[0], "#00796b"), (phases[1], "#5e35b1")], scale, _scale_range(scale))
+    assert chart is not None  # _by_scale keeps only rows with a measurement
     return scale, chart
 
 

@@ -4,9 +4,8 @@ Takes nothing by itself: :class:`Site` indexes a
 :class:`~kb.model.KnowledgeBase` once (paths, standings, evidence by context,
 kin of hypotheses...) so every page is built in time linear in the KB;
 :class:`Out` prints a page through the helpers of :mod:`kb.sitefmt`, so every
-text from YAML is escaped the same way; :class:`Flowchart` and
-:func:`line_chart` write Mermaid diagrams with escaped labels and links
-relative to their page; :func:`timeline_events` lists what changed when.
+text from YAML is escaped the same way (the framework's diagrams are drawn
+by :mod:`kb.site.graphs`); :func:`timeline_events` lists what changed when.
 The pages themselves are in :mod:`kb.siteitems` and :mod:`kb.siteoverview`;
 :mod:`kb.site` puts them together.
 """
@@ -15,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +23,8 @@ from typing import Any, Iterable, Sequence
 from kb.model import Evidence, KnowledgeBase
 from kb.graph.score import Standing, standings
 from kb.history.asof import Lineages
-from kb.site.fmt import COLOURS, Words, attr, bar, esc, inert, mermaid_label, num, url_link
+from kb.public import WITHHELD, WITHHELD_AUTHOR
+from kb.site.fmt import COLOURS, Foreign, Words, attr, bar, esc, inert, num, rich, url_link
 
 # --- inputs from the caller -----------------------------------------------------------
 
@@ -47,8 +47,9 @@ class Download:
 class SavedQuery:
     """A saved SPARQL question: its file name, leading comment, text and answer.
 
-    ``columns``/``rows`` hold the answer as plain strings; ``note`` says why
-    there is none (``None`` when the answer is there).
+    ``columns``/``rows`` hold the answer as plain strings, ``types`` what each
+    cell was in RDF (so the page can link items and round numbers); ``note``
+    says why there is none (``None`` when the answer is there).
     """
 
     name: str
@@ -57,6 +58,8 @@ class SavedQuery:
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
     note: str | None = None
+    #: what each cell of ``rows`` is (kb.rdf.questions.term_type): 'iri', 'decimal', 'boolean', 'date'... or ''
+    types: tuple[tuple[str, ...], ...] = ()
 
 
 # --- limits that keep pages readable and builds linear --------------------------------
@@ -77,7 +80,7 @@ COMMITS_MAX = 10
 STANCE_GROUPS = (("supports", "evidence_for"), ("contradicts", "evidence_against"),
                  ("qualifies", "evidence_qualifying"))
 SIGNS = {"positive": "+", "negative": "−", "nonlinear": "~", "unknown": "?"}
-LINE_COLOURS = {"supported": "#2e7d32", "contested": "#ef6c00", "refuted": "#c62828",
+LINE_COLOURS = {"supported": "#2e7d32", "contested": "#e65100", "refuted": "#c62828",
                 "testing": "#1565c0", "proposed": "#757575"}
 SUGGESTED = ("supported", "contested", "refuted", "testing", "proposed")
 _RESERVED_NAMES = {"index", "readme"}
@@ -94,6 +97,21 @@ class Ref:
     anchor: str = ""
 
 
+def _in_language(kb: KnowledgeBase, language: str) -> KnowledgeBase:
+    """``kb`` as the pages in ``language`` see it: that language as site_language and first of languages.
+
+    A shallow copy (the items are shared), so code that asks the KB or its
+    config for the site's language or texts agrees with the page.
+    """
+    config = kb.config
+    first = [language, *(lang for lang in config.languages if lang != language)] \
+        if language in config.languages else list(config.languages)
+    if config.site_language == language and config.languages == first:
+        return kb
+    return kb.model_copy(update={"config": config.model_copy(update={"site_language": language,
+                                                                      "languages": first})})
+
+
 def item_path(folder: str, item_id: str) -> str:
     """The page of one item; ids that MkDocs treats as section indexes get a '-' (never an id's first letter)."""
     name = f"-{item_id}" if item_id.lower() in _RESERVED_NAMES else item_id
@@ -106,10 +124,13 @@ class Site:
     def __init__(self, kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                  downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
                  history: Any = None, computed: dict[str, Standing] | None = None,
-                 surveys: Any = None) -> None:
-        self.kb = kb
+                 surveys: Any = None, language: str | None = None) -> None:
+        #: the pages' language (kb.yaml's site_language unless told); the views see a KB whose
+        #: site_language is this one and whose languages put it first, so every text they pick is in it
+        self.language = language or kb.config.site_language
+        self.kb = kb = _in_language(kb, self.language)
         self.surveys = surveys  # kb.survey.SurveyResults (publishable aggregates only), or None
-        self.words = Words(kb.config.site_language)
+        self.words = Words(self.language)
         self.build_date = build_date
         self.directory_urls = directory_urls
         self.downloads = tuple(downloads)
@@ -161,17 +182,25 @@ class Site:
     # small helpers shared by the views
 
     def text(self, value: str | dict[str, str] | None) -> str:
-        return self.kb.text(value)
+        """The text in the page's language, else the first of kb.yaml's languages that has it.
+
+        A fallback comes back :class:`~kb.site.fmt.Foreign`, so :func:`~kb.site.fmt.esc` marks it ``lang``.
+        """
+        if not isinstance(value, dict):
+            return value or ""
+        if self.language in value:
+            return value[self.language]
+        return self.languages(value)[0][1] if value else ""
 
     def languages(self, value: str | dict[str, str] | None) -> tuple[tuple[str, str], ...]:
-        """(language, text) pairs, the KB's languages first; ('', text) for plain text."""
+        """(language, text) pairs, the page's language first, then kb.yaml's order; ('', text) for plain text."""
         if not value:  # None, or a text the public view emptied (kb.public)
             return ()
         if isinstance(value, str):
             return (("", value),)
         order = [lang for lang in self.kb.config.languages if lang in value]
         order += sorted(lang for lang in value if lang not in order)
-        return tuple((lang, value[lang]) for lang in order)
+        return tuple((lang, value[lang] if lang == self.language else Foreign(value[lang], lang)) for lang in order)
 
     def ref(self, item_id: str, label: str | None = None) -> Ref | None:
         """A link to an item's page, labelled with the id unless told otherwise."""
@@ -216,6 +245,20 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Term:
+    """One link's part in a standing, as kb.graph.score counted it (for the arithmetic shown in place)."""
+
+    evidence: Ref
+    stance: str
+    strength: str
+    strength_weight: float
+    kind: str
+    kind_weight: float
+    share: float
+    counted: float
+
+
+@dataclass(frozen=True)
 class StandingView:
     declared: str
     suggested: str
@@ -223,10 +266,19 @@ class StandingView:
     disbelief: float
     uncertainty: float
     probability: float
+    r: float = 0.0
+    s: float = 0.0
+    prior_weight: float = 0.0
+    base_rate: float = 0.0
+    #: every link's part, only where the page shows the arithmetic (``explained``)
+    terms: tuple[Term, ...] = ()
 
 
-def standing_view(declared: str, st: Standing) -> StandingView:
-    return StandingView(declared, st.suggested, st.belief, st.disbelief, st.uncertainty, st.probability)
+def standing_view(declared: str, st: Standing, explained: bool = False) -> StandingView:
+    terms = tuple(Term(Ref(c.evidence, item_path("evidence", c.evidence)), c.stance, c.strength, c.strength_weight,
+                       c.kind, c.kind_weight, c.share, c.counted) for c in st.contributions) if explained else ()
+    return StandingView(declared, st.suggested, st.belief, st.disbelief, st.uncertainty, st.probability,
+                        st.positive, st.negative, st.prior_weight, st.base_rate, terms)
 
 
 @dataclass(frozen=True)
@@ -283,15 +335,26 @@ def commits_of(site: Site, item_id: str) -> tuple[tuple[CommitView, ...], int]:
     if history is None or not history.available:
         return (), 0
     found = history.commits.get(item_id, [])
-    shown = tuple(CommitView(c.sha[:10], c.date, c.author, c.message, c.summary) for c in found[:COMMITS_MAX])
+
+    def english(text: str) -> str:  # kb.history and kb.public write their phrases in English
+        return text if site.language == "en" else Foreign(text, "en")
+
+    def withheld(text: str) -> str:
+        return english(text) if text in (WITHHELD, WITHHELD_AUTHOR) else text
+
+    shown = tuple(CommitView(c.sha[:10], c.date, withheld(c.author), withheld(c.message), english(c.summary))
+                  for c in found[:COMMITS_MAX])
     return shown, max(0, len(found) - COMMITS_MAX)
 
 
 @dataclass(frozen=True)
 class Diagram:
-    """Mermaid source, ready for a ``mermaid`` fence."""
+    """A diagram drawn at build time: safe HTML (a ``<figure class="kb-diagram">`` holding an inline ``<svg>``).
 
-    source: str
+    Whoever builds one has escaped every text in it; :meth:`Out.diagram` prints it as it is.
+    """
+
+    html: str
 
 
 # --- printing helpers (used by the page functions) ------------------------------------
@@ -303,6 +366,18 @@ class Render:
 
     words: Words
     directory_urls: bool = True
+
+
+#: The page that explains every standing (kb.site.standing writes it).
+EXPLAINED = "standing.md"
+#: Material's search: how much more an item page's entries weigh than other pages'.
+SEARCH_BOOST = 4
+_ITEM_FOLDERS = ("hypotheses", "evidence", "constructs", "contexts")
+
+
+def _is_item_page(path: str) -> bool:
+    folder, _, name = path.partition("/")
+    return folder in _ITEM_FOLDERS and "/" not in name and name != "index.md"
 
 
 class Out:
@@ -342,6 +417,9 @@ class Out:
         meta = [f"title: {json.dumps(inert(self.page_title), ensure_ascii=False)}"] if self.page_title else []
         if not self.searched:
             meta += ["search:", "  exclude: true"]
+        elif _is_item_page(self.path):
+            # an item's own page first when a query matches its title (its id is in the title)
+            meta += ["search:", f"  boost: {SEARCH_BOOST:g}"]
         if not meta:
             return body
         return "---\n" + "\n".join(meta) + f"\n---\n\n{body}"
@@ -375,11 +453,19 @@ class Out:
         label = (f"{w('belief')} {num(s.belief)}, {w('disbelief')} {num(s.disbelief)}, "
                  f"{w('uncertainty')} {num(s.uncertainty)}")
         html = bar(s.belief, s.disbelief, s.uncertainty, label)
-        return html.replace('class="kb-bar"', 'class="kb-bar kb-wide"', 1) if wide else html
+        if wide:
+            html = html.replace('class="kb-bar"', 'class="kb-bar kb-wide"', 1)
+        # every standing leads to the page that says how it is reached
+        return (f'<a class="kb-bar-link" href="{attr(self.href(Ref("", EXPLAINED)))}" '
+                f'title="{attr(w("standing_how"))}">{html}</a>')
 
     def illustrative_notice(self, shown: bool) -> None:
+        # Material's admonition, written as HTML so it can carry Material's search-exclude mark:
+        # the banner is on many pages and would lead every search snippet
         if shown:
-            self(f'!!! warning "{self.w("illustrative_title")}"', "", f"    {self.w('illustrative_page')}", "")
+            self('<div class="admonition warning kb-notice" data-search-exclude>',
+                 f'<p class="admonition-title">{esc(self.w("illustrative_title"))}</p>',
+                 rich(self.w("illustrative_page")), "</div>", "")
 
     def mark(self, illustrative: bool = False, restricted: bool = False) -> str:
         marks = []
@@ -393,8 +479,10 @@ class Out:
     # big pages several times faster to build than Markdown tables full of links.
 
     def table(self, header: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-        """A table; header and cells are already safe."""
-        self("<table>", "<thead><tr>" + "".join(f"<th>{c}</th>" for c in header) + "</tr></thead>", "<tbody>")
+        """A table; header and cells are already safe. An empty header still names its column to a screen reader."""
+        heads = (c or f'<span class="kb-sr-only">{esc(self.w("a11y_column", n=i))}</span>'
+                 for i, c in enumerate(header, 1))
+        self("<table>", "<thead><tr>" + "".join(f"<th>{c}</th>" for c in heads) + "</tr></thead>", "<tbody>")
         self(*("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows))
         self("</tbody>", "</table>", "")
 
@@ -450,31 +538,43 @@ class Out:
 
     def diagram(self, d: Diagram | None) -> None:
         if d is not None:
-            self("```mermaid", d.source, "```", "")
+            # one HTML block with blank lines around it, so Markdown passes it through untouched
+            self("", "\n".join(line for line in d.html.split("\n") if line.strip()), "")
 
     def key(self, colours: Sequence[tuple[str, str]]) -> None:
         """A colour legend: (colour, words) pairs."""
         self.paragraph(" ".join(f'<span class="kb-key" style="background:{attr(c)}"></span>{esc(label)}'
                                 for c, label in colours))
 
-    def hypothesis_rows(self, rows: Sequence[HypothesisRow]) -> None:
+    def hypothesis_rows(self, rows: Sequence[HypothesisRow], sortable: bool = False) -> None:
+        """The hypotheses' table; ``sortable``: with the sort keys and the marks kb-tables.js reads."""
         w = self.w
-        self.table(
-            [w("id"), w("title"), w("declared"), w("suggested"), w("standing"), "+", "−", "~"],
-            ([self.link(r.ref), esc(r.title) + self.mark(r.illustrative), self.status(r.standing.declared),
-              self.status(r.standing.suggested), self.bar(r.standing), str(r.supports), str(r.contradicts),
-              str(r.qualifies)] for r in rows),
-        )
+        header = [w("id"), w("title"), w("declared"), w("suggested"), w("standing"), "+", "−", "~"]
+        cells = ([self.link(r.ref), esc(r.title) + self.mark(r.illustrative), self.status(r.standing.declared),
+                  self.status(r.standing.suggested), self.bar(r.standing), str(r.supports), str(r.contradicts),
+                  str(r.qualifies)] for r in rows)
+        if not sortable:
+            self.table(header, cells)
+            return
+        from kb.site.tables import hypothesis_keys, sortable_table
 
-    def evidence_rows(self, rows: Sequence[EvidenceRow]) -> None:
+        sortable_table(self, header, cells, (hypothesis_keys(r) for r in rows), numeric=(4, 5, 6, 7))
+
+    def evidence_rows(self, rows: Sequence[EvidenceRow], sortable: bool = False) -> None:
+        """The evidence table; ``sortable``: with sort keys, and a choice of kind (kb-tables.js)."""
         w = self.w
-        self.table(
-            [w("id"), w("date"), w("kind"), w("title"), w("context"), w("phase"), w("links_count")],
-            ([self.link(r.ref), str(r.date), esc(w.value(r.kind)),
-              title_cell(r.title, r.restricted, self.w) + self.mark(r.illustrative),
-              self.link(r.context) if r.context else esc(w("literature")), esc(r.phase) or "–",
-              str(r.links)] for r in rows),
-        )
+        header = [w("id"), w("date"), w("kind"), w("title"), w("context"), w("phase"), w("links_count")]
+        cells = ([self.link(r.ref), str(r.date), esc(w.value(r.kind)),
+                  title_cell(r.title, r.restricted, self.w) + self.mark(r.illustrative),
+                  self.link(r.context) if r.context else esc(w("literature")), esc(r.phase) or "–",
+                  str(r.links)] for r in rows)
+        if not sortable:
+            self.table(header, cells)
+            return
+        from kb.site.tables import evidence_keys, sortable_table
+
+        sortable_table(self, header, cells, (evidence_keys(r) for r in rows), numeric=(6,), dates=(1,),
+                       choice=2)
 
 
 def asset_prefix(path: str, directory_urls: bool) -> str:
@@ -495,100 +595,6 @@ def out_for(site: Site, path: str) -> Out:
 
 
 # --- diagrams -------------------------------------------------------------------------
-
-
-class Flowchart:
-    """A Mermaid flowchart whose nodes link to their pages.
-
-    Node ids are n1, n2... in order of appearance (KB ids may contain
-    characters Mermaid reads as syntax); labels go through
-    :func:`mermaid_label`; links are relative to the page the chart is on.
-    """
-
-    def __init__(self, site: Site, page: str, direction: str = "LR") -> None:
-        self.site, self.page = site, page
-        self.ids: dict[str, str] = {}
-        self.lines = [f"flowchart {direction}"]
-        self.tail: list[str] = []
-        self.classes: dict[str, list[str]] = defaultdict(list)
-
-    def node(self, item_id: str, label: str, shape: str = "box", css: str = "") -> str:
-        if item_id in self.ids:
-            return self.ids[item_id]
-        nid = self.ids[item_id] = f"n{len(self.ids) + 1}"
-        text = mermaid_label(label)
-        self.lines.append(f'  {nid}(["{text}"])' if shape == "round" else f'  {nid}["{text}"]')
-        ref = self.site.ref(item_id)
-        if ref is not None:
-            self.tail.append(f'  click {nid} href "{url_link(self.page, ref.path, self.site.directory_urls)}"')
-        if css:
-            self.classes[css].append(nid)
-        return nid
-
-    def construct(self, cid: str) -> str:
-        return self.node(cid, self.site.title_of(cid) or cid, css="construct")
-
-    def hypothesis(self, hid: str, suffix: str = "") -> str:
-        st = self.site.standings[hid]
-        return self.node(hid, f"{hid} {suffix}".strip(), shape="round", css=f"st_{st.suggested}")
-
-    def edge(self, a: str, b: str, label: str = "", style: str = "-->") -> None:
-        text = f'|"{mermaid_label(label)}"|' if label else ""
-        self.lines.append(f"  {a} {style}{text} {b}")
-
-    def source(self) -> Diagram:
-        styles = []
-        for css in sorted(self.classes):
-            if css.startswith("st_"):
-                status = css[3:]
-                styles.append(f"  classDef {css} fill:{COLOURS.get(status, '#eeeeee')},stroke:"
-                              f"{LINE_COLOURS.get(status, '#555555')},color:#000")
-            styles.append(f"  class {','.join(self.classes[css])} {css}")
-        return Diagram("\n".join(self.lines + self.tail + styles))
-
-
-def framework_diagram(site: Site, page: str) -> Diagram | None:
-    """Constructs, with each hypothesis as a signed, coloured node between them."""
-    from kb.graph.network import framework_map
-
-    edges = [e for e in framework_map(site.kb, site.standings)
-             if e.source in site.kb.constructs and e.target in site.kb.constructs]
-    if not edges:
-        return None
-    chart = Flowchart(site, page)
-    if len(edges) <= MAP_MAX_HYPOTHESES:
-        for e in edges:
-            a = chart.construct(e.source)
-            h = chart.hypothesis(e.hypothesis, SIGNS[e.effect])
-            b = chart.construct(e.target)
-            chart.edge(a, h, style="---")
-            chart.edge(h, b)
-    else:
-        pairs: Counter = Counter((e.source, e.target, SIGNS[e.effect]) for e in edges)
-        order = {cid: i for i, cid in enumerate(site.kb.constructs)}
-        for (source, target, sign), n in sorted(pairs.items(),
-                                                key=lambda kv: (order[kv[0][0]], order[kv[0][1]], kv[0][2])):
-            chart.edge(chart.construct(source), chart.construct(target), f"{n} × {sign}")
-    return chart.source()
-
-
-def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], y_title: str,
-               y_range: tuple[float, float] | None = None, kind: str = "line",
-               horizontal: bool = False) -> Diagram:
-    """A Mermaid xychart; x labels must be safe (dates, ids), series are (colour, values)."""
-    palette = ", ".join(colour for colour, _ in series)
-    height = max(200, 26 * len(x_labels) + 80) if horizontal else 300
-    small = not horizontal and len(x_labels) > 6  # dates would overlap at the default size
-    axis = ["    xAxis:", "      labelFontSize: 10"] if small else []
-    lines = ["---", "config:", "  xyChart:", f"    height: {height}", "    width: 760", *axis,
-             "  themeVariables:", "    xyChart:",
-             f'      plotColorPalette: "{palette}"', "---", "xychart-beta" + (" horizontal" if horizontal else ""),
-             "  x-axis [" + ", ".join(f'"{x}"' for x in x_labels) + "]"]
-    title = "".join(c for c in y_title if c.isalnum() or c in " -.")
-    lines.append(f'  y-axis "{title}"' + (f" {y_range[0]:g} --> {y_range[1]:g}" if y_range else ""))
-    for _, values in series:
-        lines.append(f"  {kind} [" + ", ".join(f"{v:.3f}" for v in values) + "]")
-    return Diagram("\n".join(lines))
 
 
 # --- events: what changed when --------------------------------------------------------

@@ -6,13 +6,16 @@ Same two steps as :mod:`kb.siteitems`: a view gathers, a page prints.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Sequence
+from urllib.parse import unquote
 
 from kb.graph.score import standings
 from kb.model import KnowledgeBase
+from kb.site.charts import Marker, Series, time_chart
 from kb.site.fmt import COLOURS, Words, attr, esc, rich_block
+from kb.site.graphs import framework_diagram
 from kb.site.kit import (
     LATEST,
     MAP_MAX_HYPOTHESES,
@@ -31,9 +34,7 @@ from kb.site.kit import (
     Site,
     StandingView,
     event_line,
-    framework_diagram,
     hypothesis_row,
-    line_chart,
     standing_view,
 )
 
@@ -106,7 +107,7 @@ def home_page(v: HomeView, r: Render) -> str:
     if v.description:
         out(rich_block(v.description), "")
     out(f"## {esc(w('counts'))}", "")
-    out.table(["", w("count"), ""],
+    out.table([w("a11y_counted"), w("count"), w("a11y_of_which")],
               ([out.link(ref, w(key)) if ref else esc(w(key)), str(n), esc(more)] for key, ref, n, more in v.counts))
     out(f"## {esc(w('by_status'))}", "", esc(w("by_status_note")), "")
     if v.statuses:
@@ -122,6 +123,7 @@ def home_page(v: HomeView, r: Render) -> str:
     if v.diagram:
         out.diagram(v.diagram)
         out.key([(c, label) for c, label in _status_colours(w)])
+        out.paragraph(out.link(Ref(w("map_open"), "map.md")))
     else:
         out(esc(w("no_relations")), "")
     if v.build_date:
@@ -142,6 +144,8 @@ class MapView:
     aggregated: bool
     rows: tuple[tuple[HypothesisRow, Ref, Ref, str], ...]  # hypothesis, from, to, effect
     illustrative: bool
+    moments: tuple[str, ...] = ()  # the map tool's times: "now", then each milestone's label and date
+    constructs: tuple[tuple[str, str], ...] = ()  # (id, label) of the constructs on the map
 
 
 def map_view(site: Site, page: str) -> MapView:
@@ -152,8 +156,40 @@ def map_view(site: Site, page: str) -> MapView:
         a, b = site.named(h.relation.from_), site.named(h.relation.to)
         if a and b:
             rows.append((hypothesis_row(site, h.id), a, b, h.relation.effect))
-    return MapView(framework_diagram(site, page), len(rows) > MAP_MAX_HYPOTHESES, tuple(rows),
-                   any(r[0].illustrative for r in rows))
+    aggregated = len(rows) > MAP_MAX_HYPOTHESES
+    moments, at = _map_moments(site) if not aggregated else ((), {})
+    diagram = framework_diagram(site, page, at)
+    kb = site.kb
+    on_map = {c for h in kb.hypotheses.values() if h.relation for c in (h.relation.from_, h.relation.to)}
+    constructs = tuple((cid, site.title_of(cid) or cid) for cid in kb.constructs if cid in on_map)
+    return MapView(diagram, aggregated, tuple(rows), any(r[0].illustrative for r in rows), moments, constructs)
+
+
+def _map_moments(site: Site) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The times the map tool offers (now, then each milestone) and each hypothesis's status at each.
+
+    A hypothesis is on the map at a time when it had been proposed by then
+    and was neither retired nor superseded by one proposed by then; its
+    status is the one its evidence suggested then. The KB at a milestone is
+    read as the changes page reads it (kb.history.asof, git where there is).
+    """
+    from kb.history.asof import framework_as_of
+
+    kb, w = site.kb, site.words
+    milestones = sorted(kb.config.milestones, key=lambda m: (m.date, m.id))
+    moments = [w("map_now")]
+    states = [(kb, site.standings)]
+    for m in milestones:
+        past = framework_as_of(kb, m.id, git=site.history is not None).kb
+        states.append((past, standings(past)))
+        moments.append(f"{site.text(m.label)} ({m.date})")
+    columns = []
+    for then, st in states:
+        superseded = {old for h in then.hypotheses.values() for old in h.supersedes}
+        columns.append({hid: st[hid].suggested for hid, h in then.hypotheses.items()
+                        if h.status != "retired" and hid not in superseded})
+    at = {hid: " ".join(col.get(hid, "-") for col in columns) for hid in kb.hypotheses}
+    return tuple(moments), at
 
 
 def map_page(v: MapView, r: Render) -> str:
@@ -165,6 +201,7 @@ def map_page(v: MapView, r: Render) -> str:
         out(esc(w("no_relations")), "")
         return out.text()
     out(esc(w("map_aggregated" if v.aggregated else "map_note")), "")
+    _map_controls(out, v)
     out.diagram(v.diagram)
     out.key(_status_colours(w))
     out.table([w("id"), w("title"), w("relation"), w("declared"), w("suggested"), w("standing")],
@@ -172,6 +209,33 @@ def map_page(v: MapView, r: Render) -> str:
                 f"{out.link(a)} → {out.link(b)} ({esc(SIGNS[effect])})", out.status(r.standing.declared),
                 out.status(r.standing.suggested), out.bar(r.standing)] for r, a, b, effect in v.rows))
     return out.text()
+
+
+def _map_controls(out: Out, v: MapView) -> None:
+    """The map tool's controls: hidden until kb-map.js runs, so a page without scripts shows a plain map."""
+    w = out.w
+    out.script("kb-map.js")
+    lines = ['<div class="kb-map-controls" hidden>',
+             f'<p class="kb-map-zoom"><button type="button" data-map="in" aria-label="{attr(w("map_zoom_in"))}"'
+             f' title="{attr(w("map_zoom_in"))}">+</button>'
+             f'<button type="button" data-map="out" aria-label="{attr(w("map_zoom_out"))}"'
+             f' title="{attr(w("map_zoom_out"))}">−</button>'
+             f'<button type="button" data-map="reset">{esc(w("map_reset"))}</button>'
+             f' <span class="kb-muted">{esc(w("map_keys"))}</span></p>']
+    if v.moments:
+        options = "".join(f'<option value="{i}">{esc(label)}</option>' for i, label in enumerate(v.moments))
+        lines.append(f'<p><label>{esc(w("map_when"))} <select data-map="when">{options}</select></label></p>')
+        boxes = "".join(f'<label class="kb-map-check"><input type="checkbox" data-map-status="{attr(s)}" checked>'
+                        f'<span class="kb-key" style="background:{attr(c)}"></span>{esc(label)}</label>'
+                        for s, (c, label) in zip(SUGGESTED, _status_colours(w)))
+        lines.append(f'<fieldset class="kb-map-filter"><legend>{esc(w("map_by_status"))}</legend>{boxes}</fieldset>')
+    if v.constructs:
+        boxes = "".join(f'<label class="kb-map-check"><input type="checkbox" data-map-construct="{attr(cid)}" checked>'
+                        f'{esc(label)}</label>' for cid, label in v.constructs)
+        lines.append(f'<fieldset class="kb-map-filter"><legend>{esc(w("map_by_construct"))}</legend>{boxes}</fieldset>')
+    if v.moments:
+        lines.append(f'<p class="kb-map-shown" aria-live="polite" data-words="{attr(w("map_shown"))}"></p>')
+    out(*lines, "</div>", "")
 
 
 # --- sources --------------------------------------------------------------------------
@@ -215,98 +279,6 @@ def _external(url: str, label: str) -> str:
     if not url.startswith(("http://", "https://")):
         return esc(label)
     return f'<a href="{attr(quote(url, safe="/:?=&%#~.-_+,;@!$*"))}">{esc(label)}</a>'
-
-
-# --- the evidence gap map -------------------------------------------------------------
-
-
-#: More top-level contexts than this, and the gap map's columns group them: a national
-#: programme's 300 municipalities by 5,000 hypotheses would make a page of 70 MB that no one
-#: can read, and a site whose build grows with the square of the KB.
-MAX_GAP_COLUMNS = 24
-
-
-@dataclass(frozen=True)
-class GapsView:
-    columns: tuple[tuple[str, Ref | None], ...]
-    rows: tuple[tuple[Ref, str, tuple[tuple[int, int, int], ...]], ...]
-    phase_columns: tuple[str, ...]
-    phase_rows: tuple[tuple[Ref, tuple[tuple[int, int, int], ...]], ...]
-    empty: int
-    total: int
-    illustrative: bool
-    grouped: int = 0  # the number of top-level contexts, when the columns group them
-
-
-def gaps_view(site: Site) -> GapsView:
-    from kb.graph.network import gap_map
-
-    w = site.words
-    # the same counts as `kb gaps` (level 0: the top-level contexts), so the two never disagree
-    columns, rows = gap_map(site.kb, "context", level=0)
-    pcolumns, prows = gap_map(site.kb, "phase")
-    counts = {hid: [(c.supports, c.contradicts, c.qualifies) for c in cols.values()] for hid, cols in rows.items()}
-    grouped = len(columns) > MAX_GAP_COLUMNS
-    if grouped:
-        heads, counts = _context_groups(site, columns, counts)
-    else:
-        heads = [(col, site.named(col)) if col in site.kb.contexts else (w("literature"), None) for col in columns]
-    cells = tuple((Ref(hid, site.paths[hid]), site.title_of(hid), tuple(cs)) for hid, cs in counts.items())
-    pcells = tuple((Ref(hid, site.paths[hid]), tuple((c.supports, c.contradicts, c.qualifies)
-                                                    for c in cols.values())) for hid, cols in prows.items())
-    empty = sum(1 for _, _, cs in cells for c in cs if not sum(c))
-    return GapsView(
-        tuple(heads), cells, tuple(pcolumns), pcells, empty, len(cells) * len(heads), bool(site.illustrative),
-        grouped=len(columns) if grouped else 0,
-    )
-
-
-def _context_groups(site: Site, columns: list[str], counts: dict[str, list[tuple[int, int, int]]]
-                    ) -> tuple[list[tuple[str, Ref | None]], dict[str, list[tuple[int, int, int]]]]:
-    """The gap map's columns grouped: municipalities by their role, other contexts by their kind.
-
-    A group's cell adds up its contexts' cells, so a gap is a group with no
-    evidence from any of its contexts.
-    """
-    def group(col: str) -> str:
-        context = site.kb.contexts.get(col)
-        if context is None:
-            return ""  # literature
-        return context.role if context.kind == "municipality" and context.role else context.kind
-
-    members: dict[str, list[int]] = {}
-    for i, col in enumerate(columns):
-        members.setdefault(group(col), []).append(i)
-    w = site.words
-    heads = [(f"{w.value(g)} ({len(at)})" if g else w("literature"), None) for g, at in members.items()]
-    summed = {
-        hid: [tuple(sum(cs[i][k] for i in at) for k in range(3)) for at in members.values()]
-        for hid, cs in counts.items()
-    }
-    return heads, summed  # type: ignore[return-value]
-
-
-def _cell(c: tuple[int, int, int]) -> str:
-    if not sum(c):
-        return '<span class="kb-gap-empty">·</span>'
-    return f"+{c[0]} −{c[1]} ~{c[2]}"
-
-
-def gaps_page(v: GapsView, r: Render) -> str:
-    out = Out("gaps.md", r)
-    w = out.w
-    out.title(w('gaps'))
-    out.illustrative_notice(v.illustrative)
-    out(esc(w("gaps_note")), "")
-    if v.grouped:
-        out(esc(w("gaps_grouped", contexts=v.grouped, most=MAX_GAP_COLUMNS)), "")
-    out.table([w("hypothesis"), w("title")] + [out.link(ref) if ref else esc(name) for name, ref in v.columns],
-              ([out.link(ref), esc(title)] + [_cell(c) for c in cells] for ref, title, cells in v.rows))
-    out(esc(w("gap_cells", empty=v.empty, total=v.total)), "")
-    out(f"## {esc(w('gaps_by_phase'))}", "")
-    out.table([w("hypothesis")] + [esc(p) for p in v.phase_columns],
-              ([out.link(ref)] + [_cell(c) for c in cells] for ref, cells in v.phase_rows))
-    return out.text()
 
 
 # --- how the framework changed --------------------------------------------------------
@@ -413,9 +385,13 @@ def changes_view(site: Site, events: list[Event]) -> ChangesView:
     matrix += tuple((Ref(hid, ""), title, tuple(t.get(hid) for t in then)) for hid, title in gone.items())
     chart = None
     if milestones:
-        series = [(LINE_COLOURS[s], [sum(1 for sv in t.values() if sv.suggested == s) for t in then])
+        series = [Series(w.value(s), LINE_COLOURS[s],
+                         tuple((m.date, float(sum(1 for sv in t.values() if sv.suggested == s)))
+                               for m, t in zip(milestones, then)))
                   for s in SUGGESTED]
-        chart = line_chart([m.id for m in milestones], series, w("hypotheses"))
+        chart = time_chart(series, w("statuses_chart"), w("hypotheses"),
+                           markers=[Marker(m.date, site.text(m.label)) for m in milestones],
+                           marker_words=(w("chart_milestone"), w("chart_revision")))
     events = sorted(events + _unlogged_status_events(site, milestones, pasts), key=lambda ev: ev.date)
     periods = []
     start = None
@@ -467,8 +443,7 @@ def changes_page(v: ChangesView, r: Render) -> str:
                   ([out.link_or_id(ref)] + [_then(out, sv) for sv in cells] for ref, _, cells in v.matrix))
     if v.chart:
         out(f"### {esc(w('statuses_chart'))}", "")
-        out.diagram(v.chart)
-        out.key([(LINE_COLOURS[s], w.value(s)) for s in SUGGESTED])
+        out.diagram(v.chart)  # its legend is drawn in it
     if v.diffs or v.git_note:
         out(f"## {esc(w('milestone_diffs'))}", "")
     if v.git_note:
@@ -546,20 +521,90 @@ def word_diff(before: str, after: str) -> str:
 def _then(out: Out, sv: StandingView | None) -> str:
     if sv is None:
         return f'<span class="kb-gap-empty">{esc(out.w("not_yet"))}</span>'
-    return f"{out.status(sv.declared)} → {out.status(sv.suggested)}<br>{out.bar(sv)}"
+    # two readings of one day, not a change: say which is which
+    return f"{esc(out.w('then_declared'))} {out.status(sv.declared)}<br>{esc(out.w('then_suggested'))} " \
+           f"{out.status(sv.suggested)}<br>{out.bar(sv)}"
 
 
 # --- saved questions and downloads ----------------------------------------------------
 
 
 @dataclass(frozen=True)
+class AnswerCell:
+    """One cell of an answer as a reader gets it: ``text`` in words, the items it names
+    (link, title) in place of their ids, and the exact value where ``text`` rounds it."""
+
+    text: str
+    items: tuple[tuple[Ref, str], ...] = ()
+    exact: str = ""
+
+
+@dataclass(frozen=True)
 class QuestionsView:
     queries: tuple[SavedQuery, ...]
     illustrative: bool
+    #: per question (in the order of ``queries``), its answer's rows of cells
+    answers: tuple[tuple[tuple[AnswerCell, ...], ...], ...] = ()
 
 
-def questions_view(queries: Sequence[SavedQuery], illustrative: bool) -> QuestionsView:
-    return QuestionsView(tuple(sorted(queries, key=lambda q: q.name)), illustrative)
+def questions_view(site: Site) -> QuestionsView:
+    queries = tuple(sorted(site.queries, key=lambda q: q.name))
+    answers = tuple(tuple(tuple(answer_cell(site, text, kinds[j] if j < len(kinds) else "")
+                                for j, text in enumerate(row))
+                          for row, kinds in zip(q.rows, (*q.types, *[()] * len(q.rows)))) for q in queries)
+    return QuestionsView(queries, bool(site.illustrative), answers)
+
+
+#: The segment of this KB's IRIs that names an item's kind (kb.rdf.export's Minter), and where such items are.
+_IRI_KINDS = {"hypothesis": "hypotheses", "evidence": "evidence", "construct": "constructs", "context": "contexts",
+              "source": "sources"}
+
+
+def answer_cell(site: Site, text: str, kind: str) -> AnswerCell:
+    """A cell in words: an item of this KB (by its IRI, or a plain text that is its id) linked, a term of kb's
+    vocabulary as the interface's word, a decimal rounded to two places; anything else as it is."""
+    if kind == "iri":
+        item = _item_of_iri(site, text)
+        if item is not None:
+            title = site.title_of(item)  # a resource, not a chosen label: named by its id and title
+            return AnswerCell(item, ((site.ref(item, f"{item}: {title}" if title else None), title or item),))
+        if text.startswith("kbv:"):
+            local = text[len("kbv:"):]
+            return AnswerCell(site.words.value(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", local).lower()))
+        return AnswerCell(text)
+    if kind == "decimal":
+        try:
+            rounded = f"{float(text):.2f}"
+        except ValueError:
+            return AnswerCell(text)
+        return AnswerCell(rounded, exact=text if float(rounded) != float(text) else "")
+    if not kind:
+        ids = text.split()
+        if ids and all(i in site.paths or i in site.kb.sources for i in ids):  # ids a question selected
+            return AnswerCell(text, tuple((site.ref(i, i), site.title_of(i) or site.ref(i).label) for i in ids))
+    return AnswerCell(text)
+
+
+def _item_of_iri(site: Site, iri: str) -> str | None:
+    base = site.kb.config.base_iri
+    if not iri.startswith(base):
+        return None
+    kind, _, segment = iri[len(base):].partition("/")
+    item = unquote(segment)
+    folder = _IRI_KINDS.get(kind)
+    if folder is None or "/" in segment:
+        return None
+    found = site.kb.sources if folder == "sources" else getattr(site.kb, folder)
+    return item if item in found else None
+
+
+def _answer_html(out: Out, cell: AnswerCell) -> str:
+    if cell.items:
+        return " ".join(f'<a href="{attr(out.href(ref))}" title="{attr(title)}">{esc(ref.label)}</a>'
+                        for ref, title in cell.items)
+    if cell.exact:
+        return f'<span title="{attr(cell.exact)}">{esc(cell.text)}</span>'
+    return esc(cell.text)
 
 
 def questions_page(v: QuestionsView, r: Render) -> str:
@@ -570,7 +615,7 @@ def questions_page(v: QuestionsView, r: Render) -> str:
     out(esc(w("questions_intro")), "")
     if not v.queries:
         out(esc(w("no_questions")), "")
-    for q in v.queries:
+    for q, rows in zip(v.queries, v.answers):
         out(f"## {esc(q.name)}", "")
         if q.description:
             out(rich_block(q.description), "")
@@ -582,7 +627,7 @@ def questions_page(v: QuestionsView, r: Render) -> str:
         elif not q.rows:
             out(esc(w("no_rows")), "")
         else:
-            out.table([esc(c) for c in q.columns], ([esc(cell) for cell in row] for row in q.rows))
+            out.table([esc(c) for c in q.columns], ([_answer_html(out, cell) for cell in row] for row in rows))
     out(f"## {esc(w('run_yourself'))}", "", w("run_yourself_text"), "")
     out(*_fence("python", 'import rdflib\n\ng = rdflib.Graph().parse("kb.ttl")\n'
                           'question = open("QUESTION.rq").read()\n'

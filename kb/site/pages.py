@@ -21,12 +21,16 @@ its id, kind, date, context, phase and links; pages that show illustrative
 items say so.
 
 The modules: :mod:`kb.site.fmt` (safe text, the interface's words, the
-stylesheet), :mod:`kb.site.kit` (the KB's index, the page printer, diagrams,
-the timeline of events), :mod:`kb.site.items` (hypothesis, evidence,
-construct and context pages), :mod:`kb.site.overview` (home, map, gap
-map, timeline, questions, sources, downloads) and :mod:`kb.site.cerqual`
+stylesheet), :mod:`kb.site.kit` (the KB's index in one language, the page
+printer, the timeline of events), :mod:`kb.site.items` (hypothesis,
+evidence, construct and context pages), :mod:`kb.site.overview` (home, the
+map tool, timeline, questions, sources, downloads), :mod:`kb.site.gapmap`
+(the evidence gap maps), :mod:`kb.site.charts` and :mod:`kb.site.graphs`
+(diagrams drawn as SVG at build time: charts on a time axis, layered
+graphs), :mod:`kb.site.standing` (a standing explained, its arithmetic),
+:mod:`kb.site.tables` (sortable lists), :mod:`kb.site.cerqual`
 (GRADE-CERQual: assessments, the summary of findings, appraisals,
-agreement); this one puts them together, and computes what the whole KB
+agreement) and :mod:`kb.site.surveys`; this one puts them together, and computes what the whole KB
 gives once (the standings in :class:`~kb.site.kit.Site`, the timeline's
 events and the agreement between researchers here).
 
@@ -40,7 +44,9 @@ Pages (paths relative to the docs directory)::
     constructs/index.md, constructs/<id>.md
     contexts/index.md,   contexts/<id>.md
     sources.md               the bibliography
-    gaps.md                  the evidence gap map
+    gaps.md                  the evidence gap map (top-level contexts, and by phase)
+    gaps/<context>.md        the gap map of a context's parts (drill-down; for contexts with parts)
+    standing.md              what a standing means, with this KB's weights (linked from every bar)
     findings.md              the Summary of Qualitative Findings (GRADE-CERQual; says so when none)
     agreement.md             agreement between researchers (linked from findings.md, not in the nav)
     changes.md               how the framework changed, milestone by milestone
@@ -48,6 +54,10 @@ Pages (paths relative to the docs directory)::
     downloads.md             RDF and GraphML downloads
     measurements.md          the survey datasets' aggregates (when kb.yaml has datasets; linked from the home page)
     assets/kb.css            the styles of these pages
+    assets/*.js              the pages' small scripts (SCRIPTS), each loaded only where used
+
+A KB with two or more languages gets these pages once per language
+(:func:`write_pages` with ``language``), each in its own docs folder.
 
 Only the index pages belong in a site's navigation (:func:`nav`); item pages
 are reached from them, from each other and from search, which keeps a site
@@ -83,16 +93,19 @@ from kb.site.items import (
     hypothesis_page,
     hypothesis_view,
 )
+from kb.site.charts import CSS as CHARTS_CSS
 from kb.site.fmt import STYLESHEET, Words
-from kb.site.kit import Download, Render, SavedQuery, Site, item_path, timeline_events
+from kb.site.gapmap import CSS as GAPMAP_CSS, gap_makers
+from kb.site.graphs import CSS as GRAPHS_CSS
+from kb.site.kit import Download, Render, SavedQuery, Site, asset_prefix, item_path, timeline_events
+from kb.site.standing import CSS as STANDING_CSS, PAGE as EXPLAINED, explanation_page, explanation_view
+from kb.site.tables import CSS as TABLES_CSS, SCRIPT as TABLES_SCRIPT
 from kb.site.surveys import PAGE as SURVEYS, surveys_page, surveys_view
 from kb.site.overview import (
     changes_page,
     changes_view,
     downloads_page,
     downloads_view,
-    gaps_page,
-    gaps_view,
     home_page,
     home_view,
     map_page,
@@ -113,8 +126,8 @@ __all__ = ["Download", "SavedQuery", "SiteInfo", "has_illustrative_items", "nav"
 def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
                 history: Any = None, computed: dict[str, Standing] | None = None,
-                surveys: Any = None) -> dict[str, str]:
-    """Every page of the site, by path; see the module's docstring for the layout.
+                surveys: Any = None, language: str | None = None) -> dict[str, str]:
+    """Every page of the site in ``language`` (kb.yaml's site_language unless told), by path; see the module's docstring.
 
     ``downloads`` are the files the caller puts beside the pages, ``queries``
     the saved questions with their answers, ``history`` a
@@ -123,22 +136,23 @@ def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
     ``directory_urls`` says how the engine serves pages (``a/b.md`` at
     ``a/b/`` or at ``a/b.html``), for links it does not rewrite.
     """
-    makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls,
-                         downloads=downloads, queries=queries, history=history, computed=computed)
+    makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
+                         queries=queries, history=history, computed=computed, surveys=surveys, language=language)
     return {path: make() for path, make in makers.items()}
 
 
 def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
                 history: Any = None, computed: dict[str, Standing] | None = None,
-                surveys: Any = None) -> dict[str, Callable[[], str]]:
+                surveys: Any = None, language: str | None = None) -> dict[str, Callable[[], str]]:
     """The pages of :func:`render_site`, sorted by path, each made only when called.
 
     A caller can then hold one page's text at a time instead of all of them
     (at 100,000 evidence items, the difference is gigabytes).
     """
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
-                downloads=downloads, queries=queries, history=history, computed=computed, surveys=surveys)
+                downloads=downloads, queries=queries, history=history, computed=computed, surveys=surveys,
+                language=language)
     w = Render(site.words, directory_urls)
     events: list = []
 
@@ -156,11 +170,12 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         "constructs/index.md": lambda: constructs_index_page(constructs_index_view(site), w),
         "contexts/index.md": lambda: contexts_index_page(contexts_index_view(site), w),
         "sources.md": lambda: sources_page(sources_view(site), w),
-        "gaps.md": lambda: gaps_page(gaps_view(site), w),
+        **gap_makers(site, w),  # gaps.md and a page per context with parts
         FINDINGS: lambda: findings_page(findings_view(site), w),
         AGREEMENT: lambda: agreement_page(agreement_view(site, _agreement(kb)), w),
         "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
-        "questions.md": lambda: questions_page(questions_view(site.queries, bool(site.illustrative)), w),
+        "questions.md": lambda: questions_page(questions_view(site), w),
+        EXPLAINED: lambda: explanation_page(explanation_view(site), w),
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
         "assets/kb.css": lambda: "".join(STYLES),
     }
@@ -194,10 +209,13 @@ def _agreement(kb: KnowledgeBase):
 
 
 #: The stylesheet, in parts: kb.site.fmt's and each page module's own CSS (joined into assets/kb.css).
-STYLES: tuple[str, ...] = (STYLESHEET,)
+STYLES: tuple[str, ...] = (STYLESHEET, CHARTS_CSS, GRAPHS_CSS, GAPMAP_CSS, STANDING_CSS, TABLES_CSS,)
+
+#: The script that sends the language switch to the same page in the other language (on kb's pages).
+SWITCH_SCRIPT = "languages.js"
 
 #: Scripts in kb/site/assets/ that pages load through ``Out.script``; copied into every docs folder.
-SCRIPTS: tuple[str, ...] = ()
+SCRIPTS: tuple[str, ...] = (SWITCH_SCRIPT, "kb-map.js", TABLES_SCRIPT, "kb-a11y.js",)
 
 NAV = (("home", "index.md"), ("map", "map.md"), ("hypotheses", "hypotheses/index.md"),
        ("evidence", "evidence/index.md"), ("constructs", "constructs/index.md"),
@@ -206,26 +224,12 @@ NAV = (("home", "index.md"), ("map", "map.md"), ("hypotheses", "hypotheses/index
 
 
 def nav(language: str) -> list[dict[str, str]]:
-    """The site's navigation in MkDocs' form: the index pages only, named in ``language`` (kb.yaml's site_language)."""
+    """The site's navigation in MkDocs' form: the index pages only, named in ``language`` (the pages' language)."""
     w = Words(language)
     return [{w(key): path} for key, path in NAV]
 
 
 # --- the pages stage: a docs folder -----------------------------------------------------
-
-#: Where the diagram library goes in the docs folder. kb ships Mermaid (MIT; kb/site/assets/) so
-#: diagrams render with no network at build or view time; Material uses a ``mermaid`` already on the
-#: page instead of fetching its own. Only pages with a diagram load it (3.6 MB).
-MERMAID = "assets/mermaid.min.js"
-DIAGRAM_FENCE = "```mermaid"
-
-
-def diagram_script(path: str, directory_urls: bool) -> str:
-    """The script tag that loads the shipped Mermaid, relative to the page at ``path``."""
-    parts = path[: -len(".md")].split("/")
-    depth = len(parts) if directory_urls and parts[-1] != "index" else len(parts) - 1
-    return f'\n<script src="{"../" * depth}{MERMAID}"></script>\n'
-
 
 
 @dataclass(frozen=True)
@@ -240,54 +244,77 @@ class SiteInfo:
     #: evidence pages (the search index gives each one entry)
     evidence_pages: tuple[str, ...]
     directory_urls: bool = True
+    #: the language switch in Material's ``extra.alternate`` form ({name, link, lang}, links relative
+    #: to this site's root); empty for a site in one language
+    alternate: tuple[dict[str, str], ...] = ()
 
     MANIFEST = "kb-site.json"
 
+    @staticmethod
+    def switch(language: str, languages: Sequence[str]) -> tuple[dict[str, str], ...]:
+        """The language switch of the site in ``language``, among sites in ``languages`` (the root site's first).
+
+        Each language is named in itself, and linked relative to this site's
+        root, so the sites work under any address.
+        """
+        if len(languages) < 2:
+            return ()
+        up = "" if language == languages[0] else "../"
+        return tuple({"name": Words(lang)("language_name"), "link": up + (f"{lang}/" if i else "") or "./",
+                      "lang": lang} for i, lang in enumerate(languages))
+
     def write(self, folder: Path) -> None:
         data = {"title": self.title, "language": self.language, "nav": self.nav, "pages": list(self.pages),
-                "evidence_pages": list(self.evidence_pages), "directory_urls": self.directory_urls}
+                "evidence_pages": list(self.evidence_pages), "directory_urls": self.directory_urls,
+                "alternate": list(self.alternate)}
         (folder / self.MANIFEST).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def read(cls, folder: Path) -> SiteInfo:
         data = json.loads((folder / cls.MANIFEST).read_text(encoding="utf-8"))
         return cls(data["title"], data["language"], data["nav"], tuple(data["pages"]),
-                   tuple(data["evidence_pages"]), data["directory_urls"])
+                   tuple(data["evidence_pages"]), data["directory_urls"], tuple(data.get("alternate", ())))
 
 
 def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: Any, downloads: Sequence[Download],
                 queries: Sequence[SavedQuery], folder: Path, build_date: str = "",
-                directory_urls: bool = True, surveys: Any = None) -> SiteInfo:
+                directory_urls: bool = True, surveys: Any = None, language: str | None = None,
+                languages: Sequence[str] = ()) -> SiteInfo:
     """Write every page into ``folder`` (a docs folder), one at a time; returns what the engine needs.
 
     ``kb`` is the public view (:func:`kb.public.public_view`); ``downloads``
-    are already in the folder. The manifest (:class:`SiteInfo`) goes beside
-    the folder, not in it, so no engine publishes it.
+    are already in the folder, or, with paths starting ``../``, in the root
+    site's (a site in another language shares them). The pages are in
+    ``language`` (kb.yaml's site_language unless told); ``languages`` are
+    the languages of every site built with this one, the root site's first
+    (each other one is at ``<lang>/`` under it), for the language switch. The
+    manifest (:class:`SiteInfo`) goes beside the folder, not in it, so no
+    engine publishes it.
     """
+    from kb.model import text_in
     from kb.site.fmt import inert
 
+    language = language or kb.config.site_language
     makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
-                         queries=queries, history=history, computed=computed, surveys=surveys)
-    written, diagrams = [], False
+                         queries=queries, history=history, computed=computed, surveys=surveys, language=language)
+    switch = SiteInfo.switch(language, languages)
+    # on kb's pages only: each has its twin in every language, a page written by hand has not
+    goes_along = f'\n<script src="{{}}assets/{SWITCH_SCRIPT}" defer></script>\n' if switch else ""
+    written = []
     for path, make in makers.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         text = make()
-        if DIAGRAM_FENCE in text:
-            text += diagram_script(path, directory_urls)
-            diagrams = True
+        if goes_along and path.endswith(".md"):
+            text += goes_along.format(asset_prefix(path, directory_urls))
         target.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
-    if diagrams:
-        shutil.copyfile(Path(__file__).with_name("assets") / "mermaid.min.js", folder / MERMAID)
-        shutil.copyfile(Path(__file__).with_name("assets") / "mermaid.LICENSE", folder / (MERMAID + ".LICENSE"))
-        written += [MERMAID, MERMAID + ".LICENSE"]
     for name in SCRIPTS:
         shutil.copyfile(Path(__file__).with_name("assets") / name, folder / "assets" / name)
         written.append(f"assets/{name}")
-    written += [d.path for d in downloads]
+    written += [d.path for d in downloads if not d.path.startswith("../")]  # the root site's are not this one's
     evidence = tuple(sorted(item_path("evidence", eid) for eid in kb.evidence))
-    info = SiteInfo(inert(kb.text(kb.config.title)), kb.config.site_language, nav(kb.config.site_language),
-                    tuple(sorted(written)), evidence, directory_urls)
+    title = text_in(kb.config.title, [language, *kb.config.languages])
+    info = SiteInfo(inert(title), language, nav(language), tuple(sorted(written)), evidence, directory_urls, switch)
     info.write(folder.parent)
     return info
