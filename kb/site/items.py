@@ -305,9 +305,7 @@ def hypothesis_page(v: HypothesisView, r: Render) -> str:
         )
     if v.trajectory:
         out(f"## {esc(w('over_time'))}", "", esc(w("over_time_note")), "")
-        out.diagram(v.trajectory)
-        out.key([(COLOURS["belief"], w("belief")), (COLOURS["disbelief"], w("disbelief")),
-                 (COLOURS["uncertainty"], w("uncertainty"))])
+        out.diagram(v.trajectory)  # its legend is in the chart
         out.table([w("date"), w("belief"), w("disbelief"), w("uncertainty"), w("suggested")],
                   ([d, num(p.belief), num(p.disbelief), num(p.uncertainty), out.status(p.suggested)]
                    for d, p in v.trajectory_rows))
