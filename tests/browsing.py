@@ -86,9 +86,16 @@ def _build(root: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shipped_site(tmp_path_factory, serve):  # built once for every browser test file
+def shipped_build(tmp_path_factory) -> Path:
+    """The shipped KB's site as `kb build` makes it, built once for every test that reads it (read only)."""
+    return _build(ROOT, tmp_path_factory.mktemp("shipped") / "site")
+
+
+@pytest.fixture(scope="session")
+def shipped_site(shipped_build, serve):
+    """The URL of the shipped site, served from 127.0.0.1."""
     _require_browser()
-    return serve(_build(ROOT, tmp_path_factory.mktemp("shipped") / "site"))
+    return serve(shipped_build)
 
 
 # --- the browser ------------------------------------------------------------------------

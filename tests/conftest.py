@@ -451,4 +451,4 @@ def snapshot(update_snapshots: bool) -> Snapshot:
 
 
 # The browser fixtures (tests/browsing.py), for every test file that opens pages in Chromium.
-from browsing import browser, serve, shipped_site, shots, watched  # noqa: E402, F401
+from browsing import browser, serve, shipped_build, shipped_site, shots, watched  # noqa: E402, F401
