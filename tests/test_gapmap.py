@@ -29,6 +29,7 @@ import pytest
 
 from kb.graph.network import gap_map
 from kb.load.loader import load
+from test_contexts import link  # a judgement in a test KB's YAML, written as the context tests write it
 
 CONFIG = """\
 title: Gap map test
@@ -59,11 +60,6 @@ def evidence(eid: str, context: str | None, phase: str, *links: str) -> str:
     body = "".join(f"  - {link}\n" for link in links)
     return (f"id: {eid}\nkind: {kind}\ntitle: Evidence {eid}\ndate: 2022-01-01\n{where}phase: {phase}\n"
             f"summary: Illustrative.\nlinks:\n{body}")
-
-
-def link(hid: str, stance: str, scope: str = "") -> str:
-    extra = f", scope: [{scope}]" if scope else ""
-    return f"{{hypothesis: {hid}, stance: {stance}, strength: moderate{extra}}}"
 
 
 FILES = {

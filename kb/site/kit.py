@@ -179,6 +179,21 @@ class Site:
 
         return labels(self.kb.sources.values(), self.kb.config, self.kb.root)
 
+    @cached_property
+    def milestones_then(self) -> list[tuple[Any, Any, dict[str, Standing]]]:
+        """(milestone, the framework read as of it, its standings), by date: read once for every page that shows them.
+
+        The same view as ``kb status --as-of MILESTONE`` (kb.history.asof: at
+        its tag, or the last commit by its date; the revision log without git).
+        """
+        from kb.history.asof import framework_as_of
+
+        found = []
+        for m in sorted(self.kb.config.milestones, key=lambda m: (m.date, m.id)):
+            read = framework_as_of(self.kb, m.id, git=self.history is not None)
+            found.append((m, read, standings(read.kb)))
+        return found
+
     # small helpers shared by the views
 
     def text(self, value: str | dict[str, str] | None) -> str:
@@ -412,8 +427,8 @@ class Out:
     def text(self) -> str:
         body = "\n".join(self.lines).rstrip("\n") + "\n"
         if self.scripts:
-            up = asset_prefix(self.path, self.directory_urls)
-            body += "\n" + "".join(f'<script src="{up}assets/{attr(n)}" defer></script>\n' for n in self.scripts)
+            body += "\n" + "".join(f'<script src="{attr(script_url(self.path, n, self.directory_urls))}" defer>'
+                                    '</script>\n' for n in self.scripts)
         meta = [f"title: {json.dumps(inert(self.page_title), ensure_ascii=False)}"] if self.page_title else []
         if not self.searched:
             meta += ["search:", "  exclude: true"]
@@ -577,11 +592,9 @@ class Out:
                        choice=2)
 
 
-def asset_prefix(path: str, directory_urls: bool) -> str:
-    """The way up from the page at ``path`` (as served) to the docs folder's root, for asset URLs."""
-    parts = path[: -len(".md")].split("/")
-    depth = len(parts) if directory_urls and parts[-1] != "index" else len(parts) - 1
-    return "../" * depth
+def script_url(page: str, name: str, directory_urls: bool) -> str:
+    """The URL of ``assets/<name>`` from the page at ``page``, as served."""
+    return url_link(page, f"assets/{name}", directory_urls)
 
 
 def title_cell(title: str, restricted: bool, w: Words) -> str:

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from kb.graph.score import standings
 from kb.model import KnowledgeBase
 from kb.site.charts import Marker, Series, time_chart
 from kb.site.fmt import COLOURS, Words, attr, esc, rich_block
@@ -173,15 +172,11 @@ def _map_moments(site: Site) -> tuple[tuple[str, ...], dict[str, str]]:
     status is the one its evidence suggested then. The KB at a milestone is
     read as the changes page reads it (kb.history.asof, git where there is).
     """
-    from kb.history.asof import framework_as_of
-
     kb, w = site.kb, site.words
-    milestones = sorted(kb.config.milestones, key=lambda m: (m.date, m.id))
     moments = [w("map_now")]
     states = [(kb, site.standings)]
-    for m in milestones:
-        past = framework_as_of(kb, m.id, git=site.history is not None).kb
-        states.append((past, standings(past)))
+    for m, read, past_standings in site.milestones_then:
+        states.append((read.kb, past_standings))
         moments.append(f"{site.text(m.label)} ({m.date})")
     columns = []
     for then, st in states:
@@ -366,16 +361,12 @@ def milestone_diff_views(site: Site) -> tuple[tuple[MilestoneDiffView, ...], str
 
 
 def changes_view(site: Site, events: list[Event]) -> ChangesView:
-    from kb.history.asof import framework_as_of
-
     kb, w = site.kb, site.words
-    milestones = sorted(kb.config.milestones, key=lambda m: (m.date, m.id))
+    milestones = [m for m, _, _ in site.milestones_then]
     then: list[dict[str, StandingView]] = []
     sources, gone, pasts = [], {}, []
-    for m in milestones:
-        # the same view as `kb status --as-of MILESTONE`: at its tag, or the last commit by its date
-        read = framework_as_of(kb, m.id, git=site.history is not None)
-        past, past_standings = read.kb, standings(read.kb)
+    for _, read, past_standings in site.milestones_then:
+        past = read.kb
         pasts.append(past)
         then.append({hid: standing_view(h.status, past_standings[hid]) for hid, h in past.hypotheses.items()})
         sources.append(w("read_git", commit=read.commit[:7]) if read.commit else w("read_log"))

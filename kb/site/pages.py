@@ -97,7 +97,7 @@ from kb.site.charts import CSS as CHARTS_CSS
 from kb.site.fmt import STYLESHEET, Words
 from kb.site.gapmap import CSS as GAPMAP_CSS, gap_makers
 from kb.site.graphs import CSS as GRAPHS_CSS
-from kb.site.kit import Download, Render, SavedQuery, Site, asset_prefix, item_path, timeline_events
+from kb.site.kit import Download, Render, SavedQuery, Site, item_path, script_url, timeline_events
 from kb.site.standing import CSS as STANDING_CSS, PAGE as EXPLAINED, explanation_page, explanation_view
 from kb.site.tables import CSS as TABLES_CSS, SCRIPT as TABLES_SCRIPT
 from kb.site.surveys import PAGE as SURVEYS, surveys_page, surveys_view
@@ -299,14 +299,14 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
                          queries=queries, history=history, computed=computed, surveys=surveys, language=language)
     switch = SiteInfo.switch(language, languages)
     # on kb's pages only: each has its twin in every language, a page written by hand has not
-    goes_along = f'\n<script src="{{}}assets/{SWITCH_SCRIPT}" defer></script>\n' if switch else ""
+    goes_along = '\n<script src="{}" defer></script>\n' if switch else ""
     written = []
     for path, make in makers.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         text = make()
         if goes_along and path.endswith(".md"):
-            text += goes_along.format(asset_prefix(path, directory_urls))
+            text += goes_along.format(script_url(path, SWITCH_SCRIPT, directory_urls))
         target.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     for name in SCRIPTS:
