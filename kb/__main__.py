@@ -2,4 +2,5 @@
 
 from kb.cli import program
 
-program()
+if __name__ == "__main__":  # not when a spawned child process (kb.site.citations) imports it
+    program()

@@ -22,7 +22,9 @@ never comes on top of the knowledge base: the saved questions (a SPARQL store
 of the whole KB, under a time limit, and a query that crashes its engine
 cannot take kb with it) and the site engine (MkDocs holds every page).
 Both read files the downloads and pages stages wrote: that is how memory is
-bounded, and it is the only re-reading in the pipeline.
+bounded, and it is the only re-reading in the pipeline. MkDocs builds one
+language's site while kb writes the next language's pages: one MkDocs at a
+time, two cores busy.
 
 Raises :class:`~kb.errors.ProblemsFound` (the KB has errors) and other
 :class:`~kb.errors.KbError` subclasses; never prints.
@@ -32,6 +34,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
 from kb.errors import Diagnostic, ProblemsFound
 from kb.progress import SILENT, Progress  # told each stage's name as it starts, and its counts
 
@@ -49,22 +53,44 @@ class Built:
     languages: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Ready:
+    """What every language's pages are made from: the stages before the pages, each computed once."""
+
+    public: Any
+    computed: dict
+    surveys: Any
+    downloads: list
+    history: Any
+    answers: list
+    cited: Any  # kb.site.citations.Ahead: the citations of each language, formatted in a child process
+    languages: list[str]
+    build_date: str
+    built: Built
+
+
 def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress = SILENT) -> Built:
     """Check the KB at ``root`` and build its website into ``out_dir``, all or nothing."""
-    from kb.engine.mkdocs import run_engine
+    from kb.engine.mkdocs import Engine
     from kb.engine.staging import staging
 
     root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
     with staging(out_dir) as work:
-        made = pages(root, work.project, strict=strict, progress=progress, portable=False)
-        progress("site engine")
-        made.engine_messages = run_engine(root, work.project, work.site, strict=strict)
-        for lang in made.languages[1:]:  # after the root site, whose build empties its folder first
-            made.engine_messages += run_engine(root, work.project, work.site / lang, strict=strict, language=lang)
+        ready = prepare(root, work.project, strict=strict, progress=progress)
+        engine = Engine(root, work.project, work.site, strict=strict)
+        try:
+            for lang in ready.languages:
+                progress("pages")
+                write_language(ready, root, work.project, lang, portable=False)
+                progress("site engine")  # runs while the next language's pages are written
+                engine.start(None if lang == ready.languages[0] else lang)
+            ready.built.engine_messages = engine.finish()
+        finally:
+            engine.stop()
         progress("swap")
         work.swap_into_place()
-    made.where = out_dir
-    return made
+    ready.built.where = out_dir
+    return ready.built
 
 
 def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress = SILENT,
@@ -80,6 +106,17 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     ``every_language=False``: the root site only (``mkdocs build`` and
     ``mkdocs serve`` build one site).
     """
+    root, project = Path(root).resolve(), Path(project).resolve()
+    ready = prepare(root, project, strict=strict, progress=progress, every_language=every_language)
+    progress("pages")
+    for lang in ready.languages:
+        write_language(ready, root, project, lang, portable=portable)
+    return ready.built
+
+
+def prepare(root: Path, project: Path, *, strict: bool = False, progress: Progress = SILENT,
+            every_language: bool = True) -> Ready:
+    """The stages before the pages, from loading the KB to the saved questions' answers; see :func:`pages`."""
     from kb.graph.network import write_graph_download
     from kb.graph.score import standings
     from kb.history.git import git_history
@@ -88,45 +125,54 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     from kb.rdf.export import write_rdf_downloads
     from kb.rdf.questions import answer_saved_questions
     from kb.site.kit import Download
-    from kb.site.pages import write_pages
 
-    root, project = Path(root).resolve(), Path(project).resolve()
     docs = project / "docs"
     progress("load and check")
     kb, warnings = checked(root, strict=strict, on_file=progress.counter("files"))
     progress("public view")
     public = public_view(kb)
     del kb  # nothing after this line sees what restricted items keep to themselves
-    progress("standings")
-    computed = standings(public)
-    progress("survey measurements")
-    surveys = survey_results(root, public)
-    public = with_survey_numbers(public, surveys)
-    progress("downloads")
-    written = write_rdf_downloads(public, computed, docs / "downloads", surveys=surveys)
-    written.append(write_graph_download(public, computed, docs / "downloads"))
-    downloads = [Download.written_in(docs, path) for path in written]
-    progress("history")
-    history = git_history(root, public, progress=progress)
-    progress("saved questions")
-    answers, failed = answer_saved_questions(root, downloads[0].written, public.config)
-    warnings += failed
-    if strict and failed:
-        raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
-    progress("pages")
     languages = site_languages(public.config) if every_language else [public.config.site_language]
-    build_date = _build_date()
-    for lang in languages:
-        here = project if lang == languages[0] else project / lang
-        shared, questions = downloads, answers
-        if here != project:
-            shared = [Download(f"../{d.path}", d.kind, d.written) for d in downloads]
-            questions = [_written_in(q, languages[0]) for q in answers]
-        site = write_pages(public, computed, history=history, downloads=shared, queries=questions,
-                           folder=here / "docs", build_date=build_date, surveys=surveys, language=lang,
-                           languages=languages)
-        _engine_files(root, project, site, portable, None if here == project else lang)
-    return Built(project, len(public.hypotheses), len(public.evidence), warnings, languages=languages)
+    cited = citations_ahead(public, languages)  # for the pages stage; formatted meanwhile, on another core
+    try:
+        progress("standings")
+        computed = standings(public)
+        progress("survey measurements")
+        surveys = survey_results(root, public)
+        public = with_survey_numbers(public, surveys)
+        progress("downloads")
+        written = write_rdf_downloads(public, computed, docs / "downloads", surveys=surveys)
+        written.append(write_graph_download(public, computed, docs / "downloads"))
+        downloads = [Download.written_in(docs, path) for path in written]
+        progress("history")
+        history = git_history(root, public, progress=progress)
+        progress("saved questions")
+        answers, failed = answer_saved_questions(root, downloads[0].written, public.config)
+        warnings += failed
+        if strict and failed:
+            raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
+    except BaseException:
+        cited.close()  # a build that fails does not wait for it
+        raise
+    built = Built(project, len(public.hypotheses), len(public.evidence), warnings, languages=languages)
+    return Ready(public, computed, surveys, downloads, history, answers, cited, languages, _build_date(), built)
+
+
+def write_language(ready: Ready, root: Path, project: Path, lang: str, *, portable: bool) -> None:
+    """The pages stage for one language: its docs folder and engine configuration (the root site's in ``project``)."""
+    from kb.site.kit import Download
+    from kb.site.pages import write_pages
+
+    first = lang == ready.languages[0]
+    here = project if first else project / lang
+    shared, questions = ready.downloads, ready.answers
+    if not first:
+        shared = [Download(f"../{d.path}", d.kind, d.written) for d in ready.downloads]
+        questions = [_written_in(q, ready.languages[0]) for q in ready.answers]
+    site = write_pages(ready.public, ready.computed, history=ready.history, downloads=shared, queries=questions,
+                       folder=here / "docs", build_date=ready.build_date, surveys=ready.surveys, language=lang,
+                       languages=ready.languages, citations=ready.cited.get(lang))
+    _engine_files(root, project, site, portable, None if first else lang)
 
 
 def _written_in(question, language: str):
@@ -142,6 +188,13 @@ def _written_in(question, language: str):
 
     return replace(question, description=Foreign(question.description, language)) if question.description \
         else question
+
+
+def citations_ahead(kb, languages):
+    """The sources' citations in each language, started now in a child process (:func:`kb.site.citations.ahead`)."""
+    from kb.site.citations import ahead
+
+    return ahead(kb, languages)
 
 
 def site_languages(config) -> list[str]:

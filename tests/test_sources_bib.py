@@ -338,3 +338,29 @@ def test_links_to_a_source_are_labelled_with_its_in_text_citation(make_kb):
     page = render_site(kb)["evidence/E001.md"]
     assert '#src-torfing_transforming_2019">(Torfing et al., 2019)</a>' in page
     assert '#src-produktivitetskommisjonen_ved_2016">(Produktivitetskommisjonen, 2016)</a>' in page
+
+
+def test_citations_formatted_ahead_in_a_child_are_those_made_in_process():
+    """kb build formats each language's citations in a child process while it makes the downloads
+    (kb.site.citations): the pages must get exactly what the pages stage would have made itself."""
+    import subprocess
+    import sys
+
+    from kb.load import checked
+    from kb.public import public_view
+    from kb.site.citations import Ahead, ahead, citations
+    from kb.site.kit import in_language
+
+    public = public_view(checked(REPO)[0])
+    languages = ["nb", "en"]
+    early = ahead(public, languages)
+    for lang in languages:
+        got, seen = early.get(lang), in_language(public, lang)
+        made = citations(list(seen.sources.values()), seen.config, seen.root)
+        assert got is not None, lang
+        assert list(got.entries.items()) == list(made.entries.items())  # the bibliography's order too
+        assert list(got.labels.items()) == list(made.labels.items())
+    assert "(Voorberg et al., 2015)" in made.labels.values()
+    # a child that dies gives nothing, and the pages stage formats the citations itself
+    dead = Ahead(["nb"], subprocess.Popen([sys.executable, "-c", "print('not json')"], stdout=subprocess.PIPE))
+    assert dead.get("nb") is None and dead._proc is None

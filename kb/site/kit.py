@@ -16,7 +16,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -25,6 +25,7 @@ from kb.graph.score import Standing, standings
 from kb.history.asof import Lineages
 from kb.public import WITHHELD, WITHHELD_AUTHOR
 from kb.site.fmt import COLOURS, Foreign, Words, attr, bar, esc, inert, num, rich, url_link
+from kb.site.citations import Citations, citations
 
 # --- inputs from the caller -----------------------------------------------------------
 
@@ -97,7 +98,7 @@ class Ref:
     anchor: str = ""
 
 
-def _in_language(kb: KnowledgeBase, language: str) -> KnowledgeBase:
+def in_language(kb: KnowledgeBase, language: str) -> KnowledgeBase:
     """``kb`` as the pages in ``language`` see it: that language as site_language and first of languages.
 
     A shallow copy (the items are shared), so code that asks the KB or its
@@ -124,11 +125,12 @@ class Site:
     def __init__(self, kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                  downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
                  history: Any = None, computed: dict[str, Standing] | None = None,
-                 surveys: Any = None, language: str | None = None) -> None:
+                 surveys: Any = None, language: str | None = None, citations: Citations | None = None) -> None:
         #: the pages' language (kb.yaml's site_language unless told); the views see a KB whose
         #: site_language is this one and whose languages put it first, so every text they pick is in it
         self.language = language or kb.config.site_language
-        self.kb = kb = _in_language(kb, self.language)
+        self.kb = kb = in_language(kb, self.language)
+        self._citations = citations  # kb.site.citations formats them ahead, in a process of its own
         self.surveys = surveys  # kb.survey.SurveyResults (publishable aggregates only), or None
         self.words = Words(self.language)
         self.build_date = build_date
@@ -173,11 +175,16 @@ class Site:
                              | {e.id for e in kb.evidence.values() if e.illustrative})
 
     @cached_property
+    def citations(self) -> Citations:
+        """The sources cited in the KB's style and the page's language (given when formatted ahead)."""
+        if self._citations is not None:
+            return self._citations
+        return citations(list(self.kb.sources.values()), self.kb.config, self.kb.root)
+
+    @property
     def source_labels(self) -> dict[str, str]:
         """Each source's in-text citation in the KB's style, '(Torfing et al., 2019)', to label links to it."""
-        from kb.sources.cite import labels
-
-        return labels(self.kb.sources.values(), self.kb.config, self.kb.root)
+        return self.citations.labels
 
     @cached_property
     def milestones_then(self) -> list[tuple[Any, Any, dict[str, Standing]]]:
@@ -395,6 +402,12 @@ def _is_item_page(path: str) -> bool:
     return folder in _ITEM_FOLDERS and "/" not in name and name != "index.md"
 
 
+@lru_cache(maxsize=8)  # the same lines on nearly every page of an illustrative KB
+def _notice(title: str, text: str) -> tuple[str, ...]:
+    return ('<div class="admonition warning kb-notice" data-search-exclude>',
+            f'<p class="admonition-title">{esc(title)}</p>', rich(text), "</div>", "")
+
+
 class Out:
     """Lines of one page, with the helpers the page functions print through."""
 
@@ -478,9 +491,7 @@ class Out:
         # Material's admonition, written as HTML so it can carry Material's search-exclude mark:
         # the banner is on many pages and would lead every search snippet
         if shown:
-            self('<div class="admonition warning kb-notice" data-search-exclude>',
-                 f'<p class="admonition-title">{esc(self.w("illustrative_title"))}</p>',
-                 rich(self.w("illustrative_page")), "</div>", "")
+            self(*_notice(str(self.w("illustrative_title")), str(self.w("illustrative_page"))))
 
     def mark(self, illustrative: bool = False, restricted: bool = False) -> str:
         marks = []

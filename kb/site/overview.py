@@ -245,11 +245,9 @@ class SourceView:
 
 def sources_view(site: Site) -> tuple[SourceView, ...]:
     """The bibliography in the KB's citation style (kb.yaml citation_style, APA by default), in its order."""
-    from kb.sources.cite import html
-
     kb = site.kb
     out = []
-    for sid, text in html(kb.sources.values(), kb.config, kb.root, escape=esc).items():
+    for sid, text in site.citations.entries.items():
         s = kb.sources[sid]
         wanted = ([(f"https://doi.org/{s.doi}", f"doi:{s.doi}")] if s.doi else []) + ([(s.url, s.url)] if s.url else [])
         out.append(SourceView(sid, text, tuple((href, label) for href, label in wanted

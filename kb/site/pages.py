@@ -97,6 +97,7 @@ from kb.site.charts import CSS as CHARTS_CSS
 from kb.site.fmt import STYLESHEET, Words
 from kb.site.gapmap import CSS as GAPMAP_CSS, gap_makers
 from kb.site.graphs import CSS as GRAPHS_CSS
+from kb.site.citations import Citations
 from kb.site.kit import Download, Render, SavedQuery, Site, item_path, script_url, timeline_events
 from kb.site.standing import CSS as STANDING_CSS, PAGE as EXPLAINED, explanation_page, explanation_view
 from kb.site.tables import CSS as TABLES_CSS, SCRIPT as TABLES_SCRIPT
@@ -126,25 +127,29 @@ __all__ = ["Download", "SavedQuery", "SiteInfo", "has_illustrative_items", "nav"
 def render_site(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
                 history: Any = None, computed: dict[str, Standing] | None = None,
-                surveys: Any = None, language: str | None = None) -> dict[str, str]:
+                surveys: Any = None, language: str | None = None,
+                citations: Citations | None = None) -> dict[str, str]:
     """Every page of the site in ``language`` (kb.yaml's site_language unless told), by path; see the module's docstring.
 
     ``downloads`` are the files the caller puts beside the pages, ``queries``
     the saved questions with their answers, ``history`` a
     :class:`kb.history.git.GitHistory` (commits per item, diffs between tagged
-    milestones) or None, ``computed`` the standings when the caller has them;
-    ``directory_urls`` says how the engine serves pages (``a/b.md`` at
+    milestones) or None, ``computed`` the standings when the caller has them,
+    ``citations`` the sources' citations in ``language`` when they were
+    formatted ahead (:mod:`kb.site.citations`); ``directory_urls`` says how the engine serves pages (``a/b.md`` at
     ``a/b/`` or at ``a/b.html``), for links it does not rewrite.
     """
     makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
-                         queries=queries, history=history, computed=computed, surveys=surveys, language=language)
+                         queries=queries, history=history, computed=computed, surveys=surveys, language=language,
+                         citations=citations)
     return {path: make() for path, make in makers.items()}
 
 
 def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool = True,
                 downloads: Sequence[Download] = (), queries: Sequence[SavedQuery] = (),
                 history: Any = None, computed: dict[str, Standing] | None = None,
-                surveys: Any = None, language: str | None = None) -> dict[str, Callable[[], str]]:
+                surveys: Any = None, language: str | None = None,
+                citations: Citations | None = None) -> dict[str, Callable[[], str]]:
     """The pages of :func:`render_site`, sorted by path, each made only when called.
 
     A caller can then hold one page's text at a time instead of all of them
@@ -152,7 +157,7 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
     """
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
                 downloads=downloads, queries=queries, history=history, computed=computed, surveys=surveys,
-                language=language)
+                language=language, citations=citations)
     w = Render(site.words, directory_urls)
     events: list = []
 
@@ -279,7 +284,7 @@ class SiteInfo:
 def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: Any, downloads: Sequence[Download],
                 queries: Sequence[SavedQuery], folder: Path, build_date: str = "",
                 directory_urls: bool = True, surveys: Any = None, language: str | None = None,
-                languages: Sequence[str] = ()) -> SiteInfo:
+                languages: Sequence[str] = (), citations: Citations | None = None) -> SiteInfo:
     """Write every page into ``folder`` (a docs folder), one at a time; returns what the engine needs.
 
     ``kb`` is the public view (:func:`kb.public.public_view`); ``downloads``
@@ -296,7 +301,8 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
 
     language = language or kb.config.site_language
     makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
-                         queries=queries, history=history, computed=computed, surveys=surveys, language=language)
+                         queries=queries, history=history, computed=computed, surveys=surveys, language=language,
+                         citations=citations)
     switch = SiteInfo.switch(language, languages)
     # on kb's pages only: each has its twin in every language, a page written by hand has not
     goes_along = '\n<script src="{}" defer></script>\n' if switch else ""
