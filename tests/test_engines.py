@@ -90,3 +90,29 @@ def test_an_engine_builds_the_pages_without_kb(engine, pages_folder, tmp_path):
     evidence = list((site / "evidence").glob("*/index.html"))
     assert len(evidence) == len(list((pages_folder / "docs" / "evidence").glob("E*.md")))
     assert (site / "assets" / "kb.css").is_file()
+
+
+def test_kb_build_runs_one_mkdocs_at_a_time_beside_the_next_languages_pages(tmp_path):
+    """kb build starts MkDocs on one language's pages and goes on writing the next language's; the next
+    MkDocs starts only once the one before has ended (each holds a whole site in memory), and the pages
+    of a site that is built are removed from the work folder then."""
+    from kb.build import prepare, write_language
+    from kb.engine.mkdocs import Engine
+
+    project, site = tmp_path / "project", tmp_path / "site"
+    project.mkdir()
+    ready = prepare(ROOT, project)
+    first, other = ready.languages
+    engine = Engine(ROOT, project, site)
+    write_language(ready, ROOT, project, first, portable=False)
+    engine.start()
+    building = engine._running[0]
+    assert building.poll() is None  # MkDocs builds while kb goes on
+    write_language(ready, ROOT, project, other, portable=False)
+    assert (project / other / "docs" / "hypotheses" / "H01.md").is_file()
+    engine.start(other)
+    assert building.returncode == 0 and not (project / "docs").exists()
+    assert isinstance(engine.finish(), list) and not (project / other / "docs").exists()
+    assert (site / "hypotheses" / "H01" / "index.html").is_file()
+    assert (site / other / "hypotheses" / "H01" / "index.html").is_file()
+    assert f'lang="{other}"' in (site / other / "index.html").read_text(encoding="utf-8")
