@@ -193,8 +193,9 @@ def _written_in(question, language: str):
 def citations_ahead(kb, languages):
     """The sources' citations in each language, started now in a child process (:func:`kb.site.citations.ahead`)."""
     from kb.site.citations import ahead
+    from kb.site.kit import in_language
 
-    return ahead(kb, languages)
+    return ahead(kb, {lang: in_language(kb, lang).config for lang in languages})
 
 
 def site_languages(config) -> list[str]:

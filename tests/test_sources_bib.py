@@ -353,7 +353,7 @@ def test_citations_formatted_ahead_in_a_child_are_those_made_in_process():
 
     public = public_view(checked(REPO)[0])
     languages = ["nb", "en"]
-    early = ahead(public, languages)
+    early = ahead(public, {lang: in_language(public, lang).config for lang in languages})
     for lang in languages:
         got, seen = early.get(lang), in_language(public, lang)
         made = citations(list(seen.sources.values()), seen.config, seen.root)

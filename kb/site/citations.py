@@ -78,15 +78,14 @@ class Ahead:
             self._waiting = []
 
 
-def ahead(kb: KnowledgeBase, languages: Sequence[str]) -> Ahead:
-    """Start formatting ``kb``'s citations for each of ``languages`` in a child process; nothing to do without sources."""
+def ahead(kb: KnowledgeBase, configs: dict[str, Config]) -> Ahead:
+    """Start formatting ``kb``'s citations in a child process, for each language's config
+    (:func:`kb.site.kit.in_language`), in that order; nothing to do without sources."""
     if not kb.sources:
         return Ahead()
-    from kb.site.kit import in_language
-
     asked = {"root": str(kb.root),
              "sources": [s.model_dump(mode="json", by_alias=True) for s in kb.sources.values()],
-             "configs": [in_language(kb, lang).config.model_dump(mode="json", by_alias=True) for lang in languages]}
+             "configs": [config.model_dump(mode="json", by_alias=True) for config in configs.values()]}
     try:
         with tempfile.TemporaryFile() as given:  # a file, not a pipe: the parent goes on at once
             given.write(json.dumps(asked).encode())
@@ -95,7 +94,7 @@ def ahead(kb: KnowledgeBase, languages: Sequence[str]) -> Ahead:
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:  # no child process here: the pages stage does it
         return Ahead()
-    return Ahead(languages, proc)
+    return Ahead(list(configs), proc)
 
 
 def _child() -> None:
