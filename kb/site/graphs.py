@@ -504,7 +504,9 @@ def framework_diagram(site: Site, page: str, at: Mapping[str, str] | None = None
 # --- styles ------------------------------------------------------------------------------
 
 #: The diagrams' part of assets/kb.css. Diagrams keep their natural size (a phone scrolls them rather than
-#: shrinking their text); the map tool's viewport (kb-map.js) pans and zooms inside a frame instead.
+#: shrinking their text); the map tool's viewport (kb-map.js) pans and zooms inside a frame instead,
+#: as wide as the page (the theme sizes figures to their content, and a 100 % wide drawing in a
+#: figure as wide as its content collapses to nothing in Chromium).
 CSS = f"""\
 .kb-graph-figure {{ overflow-x: auto; margin: 1em 0; }}
 .kb-diagram svg.kb-graph {{ display: block; max-width: none; height: auto; }}
@@ -515,7 +517,7 @@ CSS = f"""\
 {"".join(f".kb-graph .kb-st-{s} > rect {{ fill: {COLOURS[s]}; stroke: {LINE_COLOURS[s]}; }}" + chr(10)
          for s in LINE_COLOURS)}\
 .kb-graph .kb-map-hidden {{ display: none; }}
-.kb-map-live {{ overflow: hidden; border: 1px solid #78909c; border-radius: 4px; touch-action: none;
+.kb-graph-figure.kb-map-live {{ display: block; width: 100%; overflow: hidden; border: 1px solid #78909c; border-radius: 4px; touch-action: none;
   cursor: grab; background: #ffffff; }}
 .kb-map-live.kb-map-dragging {{ cursor: grabbing; }}
 .kb-map-live:focus-visible {{ outline: 3px solid #0d47a1; outline-offset: 2px; }}

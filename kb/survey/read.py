@@ -253,7 +253,7 @@ def _sav(raw: bytes, wanted: list[str]) -> Read:
     import pyreadstat
 
     try:
-        _, meta = pyreadstat.read_sav(io.BytesIO(raw), metadataonly=True)
+        _, meta = pyreadstat.read_sav(io.BytesIO(raw), metadataonly=True, output_format="dict")
         header = list(meta.column_names)
         usecols = [c for c in wanted if c in header]
         data, meta = pyreadstat.read_sav(io.BytesIO(raw), usecols=usecols, output_format="dict")
