@@ -1,8 +1,8 @@
 """``kb build`` and ``kb pages``: the pipeline, one named stage after another.
 
     load -> check -> public view -> standings -> survey measurements (when kb.yaml has datasets)
-         -> downloads (RDF, GraphML) -> history -> saved questions -> pages -> site engine
-         -> swap into place
+         -> downloads (RDF, GraphML) -> history -> pages          (a process of its own, which then ends)
+         -> saved questions -> site engine -> swap into place
 
 Only the pages and the site engine run once per language: a KB with two or
 more ``languages`` gets a whole site in each, kb.yaml's ``site_language``
@@ -15,16 +15,18 @@ Each stage is a function of its package, computed once, and hands plain
 objects to the next; docs/architecture.md draws it. The site's pages are a
 plain docs folder (Markdown with HTML, assets, downloads) that any engine can
 build: ``kb pages`` stops there and adds an ``mkdocs.yml``; ``kb build``
-goes on with MkDocs in a child process and swaps the finished site in.
+goes on with MkDocs and swaps the finished site in.
 
-Two stages run in child processes, at every size, so that what they hold
-never comes on top of the knowledge base: the saved questions (a SPARQL store
-of the whole KB, under a time limit, and a query that crashes its engine
-cannot take kb with it) and the site engine (MkDocs holds every page).
-Both read files the downloads and pages stages wrote: that is how memory is
-bounded, and it is the only re-reading in the pipeline. MkDocs builds one
-language's site while kb writes the next language's pages: one MkDocs at a
-time, two cores busy.
+Memory is bounded by processes, at every size: the stages that need the
+knowledge base (load to pages, :func:`kb_half`) run in a child process
+(:mod:`kb.apart`), which hands its memory back when it ends (1.5 GB at
+100,000 evidence items, which Python would otherwise keep). Then come the
+saved questions, whose SPARQL store of the whole KB (1.3 GB there) lives in
+a child of its own under a time limit (a query that crashes its engine
+cannot take kb with it), and the site engine, a MkDocs child per language
+(each holds its whole site), two at a time. Those children read files the
+downloads and pages stages wrote: that is how memory is bounded, and it is
+the only re-reading in the pipeline.
 
 Raises :class:`~kb.errors.ProblemsFound` (the KB has errors) and other
 :class:`~kb.errors.KbError` subclasses; never prints.
@@ -54,43 +56,28 @@ class Built:
 
 
 @dataclass
-class Ready:
-    """What every language's pages are made from: the stages before the pages, each computed once."""
+class Made:
+    """What the stages that need the KB hand on: what was built, the Turtle download, kb.yaml's query_timeout."""
 
-    public: Any
-    computed: dict
-    surveys: Any
-    downloads: list
-    history: Any
-    answers: list
-    cited: Any  # kb.site.citations.Ahead: the citations of each language, formatted in a child process
-    languages: list[str]
-    build_date: str
     built: Built
+    turtle: Path
+    query_timeout: float | None
 
 
 def build(root: Path, out_dir: Path, *, strict: bool = False, progress: Progress = SILENT) -> Built:
     """Check the KB at ``root`` and build its website into ``out_dir``, all or nothing."""
-    from kb.engine.mkdocs import Engine
+    from kb.engine.mkdocs import build_sites
     from kb.engine.staging import staging
 
     root, out_dir = Path(root).resolve(), Path(out_dir).resolve()
     with staging(out_dir) as work:
-        ready = prepare(root, work.project, strict=strict, progress=progress)
-        engine = Engine(root, work.project, work.site, strict=strict)
-        try:
-            for lang in ready.languages:
-                progress("pages")
-                write_language(ready, root, work.project, lang, portable=False)
-                progress("site engine")  # runs while the next language's pages are written
-                engine.start(None if lang == ready.languages[0] else lang)
-            ready.built.engine_messages = engine.finish()
-        finally:
-            engine.stop()
+        built = pages(root, work.project, strict=strict, progress=progress, portable=False)
+        progress("site engine")
+        built.engine_messages = build_sites(root, work.project, work.site, built.languages, strict=strict)
         progress("swap")
         work.swap_into_place()
-    ready.built.where = out_dir
-    return ready.built
+    built.where = out_dir
+    return built
 
 
 def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress = SILENT,
@@ -106,24 +93,36 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     ``every_language=False``: the root site only (``mkdocs build`` and
     ``mkdocs serve`` build one site).
     """
+    from kb.apart import apart
+    from kb.rdf.questions import answer_saved_questions
+    from kb.site.questions import write_questions
+
     root, project = Path(root).resolve(), Path(project).resolve()
-    ready = prepare(root, project, strict=strict, progress=progress, every_language=every_language)
-    progress("pages")
-    for lang in ready.languages:
-        write_language(ready, root, project, lang, portable=portable)
-    return ready.built
+    made = apart(kb_half, root, project, strict=strict, progress=progress, portable=portable,
+                 every_language=every_language)  # load -> ... -> pages, its memory handed back when it ends
+    built, languages = made.built, made.built.languages
+    progress("saved questions")
+    answers, failed = answer_saved_questions(root, made.turtle, made.query_timeout)
+    built.warnings += failed
+    if strict and failed:
+        raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
+    for lang in languages:
+        first = lang == languages[0]
+        write_questions(project / "docs" if first else project / lang / "docs",
+                        answers if first else [_written_in(q, languages[0]) for q in answers],
+                        language=lang, switch=len(languages) > 1)
+    return built
 
 
-def prepare(root: Path, project: Path, *, strict: bool = False, progress: Progress = SILENT,
-            every_language: bool = True) -> Ready:
-    """The stages before the pages, from loading the KB to the saved questions' answers; see :func:`pages`."""
+def kb_half(root: Path, project: Path, *, strict: bool = False, progress: Progress = SILENT,
+            portable: bool = True, every_language: bool = True) -> Made:
+    """The stages that need the knowledge base, from loading it to its pages (:func:`pages` runs it apart)."""
     from kb.graph.network import write_graph_download
     from kb.graph.score import standings
     from kb.history.git import git_history
     from kb.load import checked
     from kb.public import public_view
     from kb.rdf.export import write_rdf_downloads
-    from kb.rdf.questions import answer_saved_questions
     from kb.site.kit import Download
 
     docs = project / "docs"
@@ -146,30 +145,45 @@ def prepare(root: Path, project: Path, *, strict: bool = False, progress: Progre
         downloads = [Download.written_in(docs, path) for path in written]
         progress("history")
         history = git_history(root, public, progress=progress)
-        progress("saved questions")
-        answers, failed = answer_saved_questions(root, downloads[0].written, public.config)
-        warnings += failed
-        if strict and failed:
-            raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
     except BaseException:
         cited.close()  # a build that fails does not wait for it
         raise
+    ready = Ready(public, computed, surveys, downloads, history, cited, languages, _build_date())
+    for lang in languages:
+        progress("pages" if len(languages) < 2 else f"pages ({lang})")
+        write_language(ready, root, project, lang, portable=portable)
     built = Built(project, len(public.hypotheses), len(public.evidence), warnings, languages=languages)
-    return Ready(public, computed, surveys, downloads, history, answers, cited, languages, _build_date(), built)
+    return Made(built, downloads[0].written, public.config.query_timeout)
+
+
+@dataclass
+class Ready:
+    """What every language's pages are made from: the stages before the pages, each computed once."""
+
+    public: Any
+    computed: dict
+    surveys: Any
+    downloads: list
+    history: Any
+    cited: Any  # kb.site.citations.Ahead: the citations of each language, formatted in a child process
+    languages: list[str]
+    build_date: str
 
 
 def write_language(ready: Ready, root: Path, project: Path, lang: str, *, portable: bool) -> None:
-    """The pages stage for one language: its docs folder and engine configuration (the root site's in ``project``)."""
+    """The pages stage for one language: its docs folder and engine configuration (the root site's in ``project``).
+
+    The saved questions' page is left for later (:func:`pages`), with what it needs of the KB beside it.
+    """
     from kb.site.kit import Download
     from kb.site.pages import write_pages
 
     first = lang == ready.languages[0]
     here = project if first else project / lang
-    shared, questions = ready.downloads, ready.answers
+    shared = ready.downloads
     if not first:
         shared = [Download(f"../{d.path}", d.kind, d.written) for d in ready.downloads]
-        questions = [_written_in(q, ready.languages[0]) for q in ready.answers]
-    site = write_pages(ready.public, ready.computed, history=ready.history, downloads=shared, queries=questions,
+    site = write_pages(ready.public, ready.computed, history=ready.history, downloads=shared, queries=None,
                        folder=here / "docs", build_date=ready.build_date, surveys=ready.surveys, language=lang,
                        languages=ready.languages, citations=ready.cited.get(lang))
     _engine_files(root, project, site, portable, None if first else lang)

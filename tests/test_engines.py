@@ -92,27 +92,42 @@ def test_an_engine_builds_the_pages_without_kb(engine, pages_folder, tmp_path):
     assert (site / "assets" / "kb.css").is_file()
 
 
-def test_kb_build_runs_one_mkdocs_at_a_time_beside_the_next_languages_pages(tmp_path):
-    """kb build starts MkDocs on one language's pages and goes on writing the next language's; the next
-    MkDocs starts only once the one before has ended (each holds a whole site in memory), and the pages
-    of a site that is built are removed from the work folder then."""
-    from kb.build import prepare, write_language
-    from kb.engine.mkdocs import Engine
+def test_the_sites_are_built_after_the_kb_process_has_ended_two_mkdocs_at_once(tmp_path, monkeypatch):
+    """The pages come from a child process that has ended (its memory handed back) when MkDocs starts;
+    both languages' sites then build at once, each into its place, and their pages are removed."""
+    import resource
+
+    from kb.build import pages
+    from kb.engine.mkdocs import build_sites
 
     project, site = tmp_path / "project", tmp_path / "site"
     project.mkdir()
-    ready = prepare(ROOT, project)
-    first, other = ready.languages
-    engine = Engine(ROOT, project, site)
-    write_language(ready, ROOT, project, first, portable=False)
-    engine.start()
-    building = engine._running[0]
-    assert building.poll() is None  # MkDocs builds while kb goes on
-    write_language(ready, ROOT, project, other, portable=False)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    built = pages(ROOT, project, portable=False)
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime > before  # the KB was loaded elsewhere
+    first, other = built.languages
     assert (project / other / "docs" / "hypotheses" / "H01.md").is_file()
-    engine.start(other)
-    assert building.returncode == 0 and not (project / "docs").exists()
-    assert isinstance(engine.finish(), list) and not (project / other / "docs").exists()
+    assert "<table" in (project / "docs" / "questions.md").read_text(encoding="utf-8")  # answered after
+    assert not list(project.rglob("kb-names.json"))  # the pages stage's note to the questions' page, used up
+    import kb.engine.mkdocs as engine
+
+    started: list = []
+    seen: set[int] = set()
+
+    class Watched(subprocess.Popen):  # how many MkDocs builds are alive together
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            started.append(self)
+
+        def poll(self):
+            seen.add(sum(1 for p in started if p.returncode is None))
+            return super().poll()
+
+    monkeypatch.setattr(engine.subprocess, "Popen", Watched)
+    messages = build_sites(ROOT, project, site, built.languages)
+    monkeypatch.undo()
+    assert len(started) == 2 and 2 in seen
+    assert isinstance(messages, list) and not (project / "docs").exists() and not (project / other / "docs").exists()
     assert (site / "hypotheses" / "H01" / "index.html").is_file()
     assert (site / other / "hypotheses" / "H01" / "index.html").is_file()
     assert f'lang="{other}"' in (site / other / "index.html").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from kb.site.fmt import Words
 from kb.site.items import evidence_index_pages, hypotheses_index_page, hypotheses_index_view, hypothesis_page, \
     hypothesis_view
 from kb.site.kit import Render, SavedQuery, Site
-from kb.site.overview import questions_page, questions_view
+from kb.site.questions import Names, questions_page, questions_view
 from kb.site.standing import explanation_page, explanation_view
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def test_answer_cells_link_items_and_speak_words(shipped):
                     ("https://elsewhere.example/x", "kbv:arenaRecord", "0.5", "not-an-item", "true")),
                    types=(("iri", "iri", "decimal", "", "date"), ("iri", "iri", "decimal", "", "boolean")))
     site = Site(shipped.kb, queries=[q])
-    page = html.unescape(questions_page(questions_view(site), _render(site)))  # ':' is escaped for Markdown
+    page = html.unescape(questions_page(questions_view(Names.of(site), site.queries, site.words), _render(site)))  # ':' is escaped for Markdown
     title = site.title_of("H01")
     assert f'<a href="../hypotheses/H01/" title="{title}">H01: {title}</a>' in page
     assert "kbv:" not in re.sub(r"```.*?```", "", page, flags=re.S)  # the query text may name terms
@@ -100,7 +100,7 @@ def test_answer_cells_link_items_and_speak_words(shipped):
     assert "<td>2021-01-01</td>" in page and "<td>true</td>" in page
     nb = Site(shipped.kb, queries=[q])
     nb.words = Words("nb")
-    assert "<td>foreslått</td>" in questions_page(questions_view(nb), _render(nb))
+    assert "<td>foreslått</td>" in questions_page(questions_view(Names.of(nb), nb.queries, nb.words), _render(nb))
 
 
 def test_the_saved_questions_answer_with_their_types(shipped, tmp_path):
@@ -109,7 +109,7 @@ def test_the_saved_questions_answer_with_their_types(shipped, tmp_path):
 
     written = write_rdf_downloads(shipped.kb, shipped.standings, tmp_path)
     turtle = next(p for p in written if p.suffix == ".ttl")
-    found, _ = answer_saved_questions(ROOT, turtle, shipped.kb.config)
+    found, _ = answer_saved_questions(ROOT, turtle, shipped.kb.config.query_timeout)
     q = next(q for q in found if q.name == "standings")
     assert q.types and len(q.types) == len(q.rows)
     column = dict(zip(q.columns, zip(*q.types)))

@@ -1,103 +1,106 @@
-"""The pipeline's site-engine stage: MkDocs builds a folder of pages into a site, in a child process.
+"""The pipeline's site-engine stage: MkDocs builds each language's folder of pages into a site, in child processes.
 
 Takes the KB's root, the project folder the pages stage wrote (``docs/``
-and ``mkdocs.yml``) and where to put the site; runs
-``python -m kb.engine.mkdocs`` with the KB's own ``mkdocs.yml`` when it has
-one (its hand-written pages and settings win; the ``kb`` plugin adds the
-generated pages to them) or else the project's, which names the kb plugin
-for speed. MkDocs holds every page of the site while it builds; in a
-process of its own that never comes on top of the knowledge base, at every
-size, and while it runs the pipeline goes on with the next language's pages
-(:class:`Engine`). Gives MkDocs' messages (warnings) to show; raises
-:class:`~kb.errors.SiteError` with MkDocs' own words when it fails.
+and ``mkdocs.yml``, and ``<lang>/docs`` with ``mkdocs.<lang>.yml`` for each
+other language), where to put the site and the languages; runs
+``python -m kb.engine.mkdocs`` per language, with the KB's own
+``mkdocs.yml`` for the root site when it has one (its hand-written pages
+and settings win; the ``kb`` plugin adds the generated pages to them) or
+else the project's, which names the kb plugin for speed. Gives MkDocs'
+messages (warnings) to show; raises :class:`~kb.errors.SiteError` with
+MkDocs' own words when it fails.
+
+MkDocs holds every page of its site while it builds (770 MB for 107,000
+pages): :func:`build_sites` runs two of them at a time, which keeps two
+cores busy and two sites' memory, and the knowledge base's process has
+ended before (:mod:`kb.build`). Each other language is built into a folder
+of its own beside the site and moved under it at the end, since a MkDocs
+build starts by emptying its site folder; the pages of a built site are
+removed as soon as it is done, while the others still build.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
-from typing import Any
 
 from kb.errors import SiteError
 
 CONFIG_FILE = "mkdocs.yml"
+#: MkDocs builds at once: two cores busy, two sites in memory.
+AT_ONCE = 2
 
 
-class Engine:
-    """The site engine stage: each language's site built by MkDocs in a child process, one at a time.
+def build_sites(root: Path, project: Path, site: Path, languages: list[str], *, strict: bool = False) -> list[str]:
+    """Build each language's pages into ``site`` (the first language's at the root); MkDocs' warning lines.
 
-    :meth:`start` returns as soon as the child runs, so the pipeline writes
-    the next language's pages while MkDocs builds the site before it (the two
-    use two cores); it first waits for the build before, because each MkDocs
-    holds every page of its site and two at once would hold both. The pages
-    of a site that is built are removed then, while the next one builds: they
-    live in the build's work folder and nothing reads them again.
+    The messages come in the order of ``languages``, whichever build ends first.
     """
+    root, project, site = Path(root), Path(project), Path(site)
+    waiting = [(lang, i == 0) for i, lang in enumerate(languages)]
+    running: list[_Build] = []
+    done: dict[str, list[str]] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < AT_ONCE:
+                lang, first = waiting.pop(0)
+                running.append(_Build(root, project, site, lang, first, strict))
+            finished = [b for b in running if b.proc.poll() is not None]
+            if not finished:
+                time.sleep(0.05)
+                continue
+            for b in finished:
+                running.remove(b)
+                done[b.language] = b.result()  # raises SiteError if it failed
+                shutil.rmtree(b.pages, ignore_errors=True)  # nothing reads them again
+    finally:
+        for b in running:  # one failed, or the pipeline was stopped: the others end too
+            b.stop()
+    for lang in languages[1:]:
+        target = site / lang
+        if target.exists():  # a hand-written page of the root site in that folder: the language's site wins
+            shutil.rmtree(target)
+        os.replace(site.with_name(f"{site.name}-{lang}"), target)
+    return [line for lang in languages for line in done[lang]]
 
-    def __init__(self, root: Path, project: Path, site: Path, *, strict: bool = False) -> None:
-        self.root, self.project, self.site, self.strict = Path(root), Path(project), Path(site), strict
-        self.messages: list[str] = []
-        self._running: tuple[subprocess.Popen, Any, Path] | None = None
 
-    def start(self, language: str | None = None) -> None:
-        """Build ``project/docs`` into ``site`` (``language``: ``project/<language>/docs`` into ``site/<language>``).
+class _Build:
+    """One language's MkDocs build in a child process, its messages going to a file."""
 
-        ``language`` is a site in another language than the KB's site_language,
-        with the project's ``mkdocs.<language>.yml`` (the KB's own mkdocs.yml
-        and hand-written pages belong to the first site), and goes after that
-        one, whose build empties its folder first.
-        """
+    def __init__(self, root: Path, project: Path, site: Path, language: str, first: bool, strict: bool) -> None:
         from kb.engine.config import config_file
 
-        done = self._finish_running()
-        own = self.root / CONFIG_FILE
-        config = own if language is None and own.is_file() else self.project / config_file(language)
-        pages = self.project / language / "docs" if language else self.project / "docs"
-        site = self.site / language if language else self.site
-        args = [sys.executable, "-P", "-m", "kb.engine.mkdocs", str(config), str(pages), str(site)]
-        # MkDocs' messages go to a file, not a pipe: nobody reads a pipe while the next pages are written,
+        own = root / CONFIG_FILE
+        self.language = language
+        config = own if first and own.is_file() else project / config_file(None if first else language)
+        self.pages = project / "docs" if first else project / language / "docs"
+        target = site if first else site.with_name(f"{site.name}-{language}")
+        args = [sys.executable, "-P", "-m", "kb.engine.mkdocs", str(config), str(self.pages), str(target)]
+        # MkDocs' messages go to a file, not a pipe: nobody reads a pipe while the builds run,
         # and a child whose pipe is full waits for ever
-        log = tempfile.TemporaryFile()
-        proc = subprocess.Popen(args + (["--strict"] if self.strict else []), stdout=subprocess.DEVNULL, stderr=log)
-        self._running = (proc, log, pages)
-        if done is not None:
-            shutil.rmtree(done, ignore_errors=True)
+        self.log = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args + (["--strict"] if strict else []), stdout=subprocess.DEVNULL,
+                                     stderr=self.log)
 
-    def finish(self) -> list[str]:
-        """Wait for the last build; MkDocs' warning lines of every build."""
-        done = self._finish_running()
-        if done is not None:
-            shutil.rmtree(done, ignore_errors=True)
-        return self.messages
-
-    def _finish_running(self) -> Path | None:
-        """Wait for the build under way, if any; its pages folder. Raises :class:`SiteError` if it failed."""
-        if self._running is None:
-            return None
-        proc, log, pages = self._running
-        self._running = None
-        with log:
-            status = proc.wait()
-            log.seek(0)
-            text = log.read().decode("utf-8", errors="replace")
+    def result(self) -> list[str]:
+        with self.log:
+            self.log.seek(0)
+            text = self.log.read().decode("utf-8", errors="replace")
         messages = [line for line in text.splitlines() if line.strip() and not line.startswith("INFO")]
-        if status != 0:
-            detail = "\n  ".join(messages[-20:]) or f"MkDocs exited with status {status}"
+        if self.proc.returncode != 0:
+            detail = "\n  ".join(messages[-20:]) or f"MkDocs exited with status {self.proc.returncode}"
             raise SiteError(f"the site could not be built:\n  {detail}")
-        self.messages += messages
-        return pages
+        return messages
 
     def stop(self) -> None:
-        """End a build under way (the pipeline failed after starting it)."""
-        if self._running is not None:
-            proc, log, _ = self._running
-            self._running = None
-            proc.kill()
-            proc.wait()
-            log.close()
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
 
 
 def _child(argv: list[str]) -> int:

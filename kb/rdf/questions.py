@@ -1,14 +1,15 @@
 """The pipeline's saved-questions stage: ``queries/*.rq`` answered on the KB's Turtle download.
 
-Takes the KB's root, the Turtle file the downloads stage wrote and the
-config (for ``query_timeout``); returns one :class:`~kb.site.kit.SavedQuery`
+Takes the KB's root, the Turtle file the downloads stage wrote and
+kb.yaml's ``query_timeout``; returns one :class:`~kb.site.kit.SavedQuery`
 per question, answered, or with a note saying why not, plus a warning
 :class:`~kb.errors.Diagnostic` for each that failed (``--strict`` fails on
 them).
 
 The store lives in a child process (``python -m kb.rdf.questions``): at
-100,000 evidence items it takes a gigabyte, and in the process that holds
-the KB the two would come on top of each other. Each question runs under
+100,000 evidence items it takes 1.3 GB, and it runs after the process that
+held the KB has ended (:mod:`kb.build`), so the two never come on top of
+each other. Each question runs under
 :func:`kb.rdf.queries.run_query`'s guard and time limit, so a hostile one
 can neither reach the network nor hang or crash the build.
 """
@@ -27,15 +28,18 @@ from kb.errors import Diagnostic
 MAX_ANSWER_ROWS = 200
 
 
-def answer_saved_questions(root: Path, turtle: Path, config: Any) -> tuple[list[Any], list[Diagnostic]]:
-    """(questions with their answers, warnings for those that failed or were refused)."""
+def answer_saved_questions(root: Path, turtle: Path, timeout: float | None) -> tuple[list[Any], list[Diagnostic]]:
+    """(questions with their answers, warnings for those that failed or were refused).
+
+    ``timeout``: kb.yaml's ``query_timeout`` (seconds a question may run), or None for the default.
+    """
     from kb.rdf.queries import DEFAULT_TIMEOUT, read_saved_queries
     from kb.site.kit import SavedQuery
 
     found, warnings = read_saved_queries(root)
     if not found:
         return [], [_warning(d) for d in warnings]
-    timeout = float(getattr(config, "query_timeout", None) or DEFAULT_TIMEOUT)
+    timeout = float(timeout or DEFAULT_TIMEOUT)
     request = {"turtle": str(turtle), "timeout": timeout, "queries": [text for _, text in found]}
     # the whole stage's own limit: the store's loading plus every question's
     limit = 300 + timeout * len(found)

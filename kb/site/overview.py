@@ -1,4 +1,4 @@
-"""The overview pages: home, framework map, sources, gap map, timeline, questions, downloads.
+"""The overview pages: home, framework map, sources, gap map, timeline, downloads (the questions: kb.site.questions).
 
 Same two steps as :mod:`kb.siteitems`: a view gathers, a page prints.
 """
@@ -6,10 +6,8 @@ Same two steps as :mod:`kb.siteitems`: a view gathers, a page prints.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from kb.model import KnowledgeBase
 from kb.site.charts import Marker, Series, time_chart
@@ -29,7 +27,6 @@ from kb.site.kit import (
     Out,
     Ref,
     Render,
-    SavedQuery,
     Site,
     StandingView,
     event_line,
@@ -515,124 +512,7 @@ def _then(out: Out, sv: StandingView | None) -> str:
            f"{out.status(sv.suggested)}<br>{out.bar(sv)}"
 
 
-# --- saved questions and downloads ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AnswerCell:
-    """One cell of an answer as a reader gets it: ``text`` in words, the items it names
-    (link, title) in place of their ids, and the exact value where ``text`` rounds it."""
-
-    text: str
-    items: tuple[tuple[Ref, str], ...] = ()
-    exact: str = ""
-
-
-@dataclass(frozen=True)
-class QuestionsView:
-    queries: tuple[SavedQuery, ...]
-    illustrative: bool
-    #: per question (in the order of ``queries``), its answer's rows of cells
-    answers: tuple[tuple[tuple[AnswerCell, ...], ...], ...] = ()
-
-
-def questions_view(site: Site) -> QuestionsView:
-    queries = tuple(sorted(site.queries, key=lambda q: q.name))
-    answers = tuple(tuple(tuple(answer_cell(site, text, kinds[j] if j < len(kinds) else "")
-                                for j, text in enumerate(row))
-                          for row, kinds in zip(q.rows, (*q.types, *[()] * len(q.rows)))) for q in queries)
-    return QuestionsView(queries, bool(site.illustrative), answers)
-
-
-#: The segment of this KB's IRIs that names an item's kind (kb.rdf.export's Minter), and where such items are.
-_IRI_KINDS = {"hypothesis": "hypotheses", "evidence": "evidence", "construct": "constructs", "context": "contexts",
-              "source": "sources"}
-
-
-def answer_cell(site: Site, text: str, kind: str) -> AnswerCell:
-    """A cell in words: an item of this KB (by its IRI, or a plain text that is its id) linked, a term of kb's
-    vocabulary as the interface's word, a decimal rounded to two places; anything else as it is."""
-    if kind == "iri":
-        item = _item_of_iri(site, text)
-        if item is not None:
-            title = site.title_of(item)  # a resource, not a chosen label: named by its id and title
-            return AnswerCell(item, ((site.ref(item, f"{item}: {title}" if title else None), title or item),))
-        if text.startswith("kbv:"):
-            local = text[len("kbv:"):]
-            return AnswerCell(site.words.value(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", local).lower()))
-        return AnswerCell(text)
-    if kind == "decimal":
-        try:
-            rounded = f"{float(text):.2f}"
-        except ValueError:
-            return AnswerCell(text)
-        return AnswerCell(rounded, exact=text if float(rounded) != float(text) else "")
-    if not kind:
-        ids = text.split()
-        if ids and all(i in site.paths or i in site.kb.sources for i in ids):  # ids a question selected
-            return AnswerCell(text, tuple((site.ref(i, i), site.title_of(i) or site.ref(i).label) for i in ids))
-    return AnswerCell(text)
-
-
-def _item_of_iri(site: Site, iri: str) -> str | None:
-    base = site.kb.config.base_iri
-    if not iri.startswith(base):
-        return None
-    kind, _, segment = iri[len(base):].partition("/")
-    item = unquote(segment)
-    folder = _IRI_KINDS.get(kind)
-    if folder is None or "/" in segment:
-        return None
-    found = site.kb.sources if folder == "sources" else getattr(site.kb, folder)
-    return item if item in found else None
-
-
-def _answer_html(out: Out, cell: AnswerCell) -> str:
-    if cell.items:
-        return " ".join(f'<a href="{attr(out.href(ref))}" title="{attr(title)}">{esc(ref.label)}</a>'
-                        for ref, title in cell.items)
-    if cell.exact:
-        return f'<span title="{attr(cell.exact)}">{esc(cell.text)}</span>'
-    return esc(cell.text)
-
-
-def questions_page(v: QuestionsView, r: Render) -> str:
-    out = Out("questions.md", r)
-    w = out.w
-    out.title(w('questions'))
-    out.illustrative_notice(v.illustrative and any(q.rows for q in v.queries))
-    out(esc(w("questions_intro")), "")
-    if not v.queries:
-        out(esc(w("no_questions")), "")
-    for q, rows in zip(v.queries, v.answers):
-        out(f"## {esc(q.name)}", "")
-        if q.description:
-            out(rich_block(q.description), "")
-        out(f'??? abstract "{esc(w("query"))}"', "")
-        out(*_indent(_fence("sparql", q.text)), "")
-        out(f"**{esc(w('answer'))}**", "")
-        if q.note is not None:
-            out(esc(w("no_answer", why=q.note)), "")
-        elif not q.rows:
-            out(esc(w("no_rows")), "")
-        else:
-            out.table([esc(c) for c in q.columns], ([_answer_html(out, cell) for cell in row] for row in rows))
-    out(f"## {esc(w('run_yourself'))}", "", w("run_yourself_text"), "")
-    out(*_fence("python", 'import rdflib\n\ng = rdflib.Graph().parse("kb.ttl")\n'
-                          'question = open("QUESTION.rq").read()\n'
-                          'for row in g.query(question, initNs=dict(g.namespaces())):\n    print(row)'), "")
-    return out.text()
-
-
-def _fence(lang: str, text: str) -> list[str]:
-    ticks = "```"
-    while ticks in text:
-        ticks += "`"
-    return [f"{ticks}{lang}", *text.rstrip("\n").splitlines(), ticks]
-
-
-def _indent(lines: list[str]) -> list[str]:
-    return [("    " + line) if line else "" for line in lines]
+# --- downloads ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ from kb.site.kit import Download, Render, SavedQuery, Site, item_path, script_ur
 from kb.site.standing import CSS as STANDING_CSS, PAGE as EXPLAINED, explanation_page, explanation_view
 from kb.site.tables import CSS as TABLES_CSS, SCRIPT as TABLES_SCRIPT
 from kb.site.surveys import PAGE as SURVEYS, surveys_page, surveys_view
+from kb.site.questions import PAGE as QUESTIONS, Names, questions_page, questions_view
 from kb.site.overview import (
     changes_page,
     changes_view,
@@ -111,8 +112,6 @@ from kb.site.overview import (
     home_view,
     map_page,
     map_view,
-    questions_page,
-    questions_view,
     sources_page,
     sources_view,
 )
@@ -158,7 +157,12 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
                 downloads=downloads, queries=queries, history=history, computed=computed, surveys=surveys,
                 language=language, citations=citations)
-    w = Render(site.words, directory_urls)
+    return _makers(site, surveys)
+
+
+def _makers(site: Site, surveys: Any, *, questions: bool = True) -> dict[str, Callable[[], str]]:
+    """:func:`page_makers` of a :class:`Site`; without the questions page when ``questions`` is false."""
+    kb, w = site.kb, Render(site.words, site.directory_urls)
     events: list = []
 
     def with_events(page: Callable[[list], str]) -> Callable[[], str]:
@@ -179,11 +183,12 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
         FINDINGS: lambda: findings_page(findings_view(site), w),
         AGREEMENT: lambda: agreement_page(agreement_view(site, _agreement(kb)), w),
         "changes.md": with_events(lambda ev: changes_page(changes_view(site, ev), w)),
-        "questions.md": lambda: questions_page(questions_view(site), w),
         EXPLAINED: lambda: explanation_page(explanation_view(site), w),
         "downloads.md": lambda: downloads_page(downloads_view(site), w),
         "assets/kb.css": lambda: "".join(STYLES),
     }
+    if questions:
+        makers[QUESTIONS] = lambda: questions_page(questions_view(Names.of(site), site.queries, site.words), w)
     if surveys is not None:
         makers[SURVEYS] = lambda: surveys_page(surveys_view(site, surveys), w)
     # the evidence index is one page, or one per year, depending on the whole KB: made now
@@ -282,10 +287,15 @@ class SiteInfo:
 
 
 def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: Any, downloads: Sequence[Download],
-                queries: Sequence[SavedQuery], folder: Path, build_date: str = "",
+                queries: Sequence[SavedQuery] | None, folder: Path, build_date: str = "",
                 directory_urls: bool = True, surveys: Any = None, language: str | None = None,
                 languages: Sequence[str] = (), citations: Citations | None = None) -> SiteInfo:
     """Write every page into ``folder`` (a docs folder), one at a time; returns what the engine needs.
+
+    ``queries`` None: the saved questions are answered later, when this
+    process has ended (:mod:`kb.build`); ``questions.md`` is then left to
+    :func:`kb.site.questions.write_questions`, and what it needs of the KB
+    (:class:`~kb.site.questions.Names`) goes beside the folder.
 
     ``kb`` is the public view (:func:`kb.public.public_view`); ``downloads``
     are already in the folder, or, with paths starting ``../``, in the root
@@ -300,9 +310,10 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
     from kb.site.fmt import inert
 
     language = language or kb.config.site_language
-    makers = page_makers(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
-                         queries=queries, history=history, computed=computed, surveys=surveys, language=language,
-                         citations=citations)
+    site = Site(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
+                queries=queries or (), history=history, computed=computed, surveys=surveys, language=language,
+                citations=citations)
+    makers = _makers(site, surveys, questions=queries is not None)
     switch = SiteInfo.switch(language, languages)
     # on kb's pages only: each has its twin in every language, a page written by hand has not
     goes_along = '\n<script src="{}" defer></script>\n' if switch else ""
@@ -318,6 +329,9 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
     for name in SCRIPTS:
         shutil.copyfile(Path(__file__).with_name("assets") / name, folder / "assets" / name)
         written.append(f"assets/{name}")
+    if queries is None:
+        Names.of(site).write(folder.parent)
+        written.append(QUESTIONS)
     written += [d.path for d in downloads if not d.path.startswith("../")]  # the root site's are not this one's
     evidence = tuple(sorted(item_path("evidence", eid) for eid in kb.evidence))
     title = text_in(kb.config.title, [language, *kb.config.languages])
