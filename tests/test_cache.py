@@ -151,3 +151,31 @@ def test_entries_that_are_not_valid_unicode_are_still_written(tmp_path):
     entries = [("plain", ["é", 1, True, None]), ("odd", ["bad\udcff name.yaml", [1, 2]])]
     _write_atomically(path, {"code": "x"}, entries)
     assert _read(path) == {"code": "x", "entries": dict(entries)}
+
+
+def test_old_revisions_share_one_history_cache_per_process(tmp_path, monkeypatch):
+    """kb diff reads two revisions: the second takes the first's files from memory, neither parsed nor read again."""
+    import subprocess
+
+    import kb.load.cache as cache
+    import kb.load.loader as loader
+    from kb.history.git import load_at
+
+    root = make(tmp_path / "kb")
+    (root / "hypotheses" / "H02.yaml").write_text(H.format(title="Other").replace("H01", "H02"), encoding="utf-8")
+    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.org"]
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    subprocess.run([*git, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(root), "commit", "-qm", "one"], check=True)
+    (root / "hypotheses" / "H01.yaml").write_text(H.format(title="Second"), encoding="utf-8")
+    subprocess.run([*git, "-C", str(root), "commit", "-qam", "two"], check=True)
+    parsed, reads = [], []
+    real_parse, real_read = loader.parse_file_fully, cache._read
+    monkeypatch.setattr(loader, "parse_file_fully", lambda *a: parsed.append(a[1]) or real_parse(*a))
+    monkeypatch.setattr(cache, "_read", lambda path: reads.append(path) or real_read(path))
+    first, _, _ = load_at(root, "HEAD~1")
+    second, _, _ = load_at(root, "HEAD")
+    assert first.hypotheses["H01"].title == "First" and second.hypotheses["H01"].title == "Second"
+    assert second.hypotheses["H02"].title == "Other"
+    assert parsed.count("hypotheses/H02.yaml") == 1 and parsed.count("hypotheses/H01.yaml") == 2
+    assert len([p for p in reads if p is not None and p.name.endswith("-history.json")]) == 1
