@@ -24,8 +24,8 @@ The modules: :mod:`kb.site.fmt` (safe text, the interface's words, the
 stylesheet), :mod:`kb.site.kit` (the KB's index in one language, the page
 printer, the timeline of events), :mod:`kb.site.items` (hypothesis,
 evidence, construct and context pages), :mod:`kb.site.overview` (home, the
-map tool, timeline, questions, sources, downloads), :mod:`kb.site.gapmap`
-(the evidence gap maps), :mod:`kb.site.charts` and :mod:`kb.site.graphs`
+map tool, timeline, sources, downloads), :mod:`kb.site.gapmap`
+(the evidence gap maps), :mod:`kb.site.questions` (the saved questions' answers), :mod:`kb.site.charts` and :mod:`kb.site.graphs`
 (diagrams drawn as SVG at build time: charts on a time axis, layered
 graphs), :mod:`kb.site.standing` (a standing explained, its arithmetic),
 :mod:`kb.site.tables` (sortable lists), :mod:`kb.site.cerqual`
