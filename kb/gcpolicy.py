@@ -30,7 +30,7 @@ FIRST_THRESHOLD = 100_000
 
 
 def for_batch_program() -> None:
-    """Collect rarely: called once by the ``kb`` program (and the benchmark's children) at start."""
+    """Collect rarely: called once at start by the ``kb`` program, kb.apart's child and the benchmark's children."""
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(FIRST_THRESHOLD, middle, oldest)
 

@@ -49,3 +49,29 @@ def test_a_fault_in_the_child_keeps_where_it_happened():
     with pytest.raises(FileNotFoundError) as failed:
         apart(Path.read_text, Path("/nonexistent/kb-apart-test"))
     assert "in kb.apart's child process" in "".join(getattr(failed.value, "__notes__", []))
+
+
+def test_the_questions_page_written_after_the_kb_process_is_the_one_made_in_one(tmp_path):
+    """The pipeline writes questions.md from the answers and the names the pages stage left; the page is
+    the same as the one made with the whole KB at hand, in both languages."""
+    from kb.build import pages
+    from kb.load import checked
+    from kb.public import public_view
+    from kb.rdf.questions import answer_saved_questions
+    from kb.site.kit import switch_script
+    from kb.site.pages import render_site
+
+    repo = Path(__file__).resolve().parents[1]
+    built = pages(repo, tmp_path / "p")
+    first, other = built.languages
+    written = (tmp_path / "p" / "docs" / "questions.md").read_text(encoding="utf-8")
+    kb, _ = checked(repo)
+    public = public_view(kb)
+    answers, _ = answer_saved_questions(repo, tmp_path / "p" / "docs" / "downloads" / "kb.ttl",
+                                        public.config.query_timeout)
+    assert answers and any(q.rows for q in answers)
+    made = render_site(public, queries=answers, language=first)["questions.md"]
+    assert written == made + switch_script("questions.md", True)  # as every page of a site in two languages
+    assert "<table" in written and "H01" in written
+    in_other = (tmp_path / "p" / other / "docs" / "questions.md").read_text(encoding="utf-8")
+    assert "languages.js" in in_other and "<table" in in_other

@@ -608,6 +608,18 @@ def script_url(page: str, name: str, directory_urls: bool) -> str:
     return url_link(page, f"assets/{name}", directory_urls)
 
 
+#: The script that sends the language switch to the same page in the other language (on kb's pages).
+SWITCH_SCRIPT = "languages.js"
+
+
+def switch_script(page: str, directory_urls: bool) -> str:
+    """The line that ends each of kb's pages in a site of several languages: it loads :data:`SWITCH_SCRIPT`.
+
+    Only kb's pages have it: each has its twin in every language, a page written by hand has not.
+    """
+    return f'\n<script src="{script_url(page, SWITCH_SCRIPT, directory_urls)}" defer></script>\n'
+
+
 def title_cell(title: str, restricted: bool, w: Words) -> str:
     if restricted:
         return f'<span class="kb-restricted">{esc(w("restricted_short"))}</span>'

@@ -98,7 +98,8 @@ from kb.site.fmt import STYLESHEET, Words
 from kb.site.gapmap import CSS as GAPMAP_CSS, gap_makers
 from kb.site.graphs import CSS as GRAPHS_CSS
 from kb.site.citations import Citations
-from kb.site.kit import Download, Render, SavedQuery, Site, item_path, script_url, timeline_events
+from kb.site.kit import (SWITCH_SCRIPT, Download, Render, SavedQuery, Site, item_path, switch_script,
+                         timeline_events)
 from kb.site.standing import CSS as STANDING_CSS, PAGE as EXPLAINED, explanation_page, explanation_view
 from kb.site.tables import CSS as TABLES_CSS, SCRIPT as TABLES_SCRIPT
 from kb.site.surveys import PAGE as SURVEYS, surveys_page, surveys_view
@@ -221,9 +222,6 @@ def _agreement(kb: KnowledgeBase):
 #: The stylesheet, in parts: kb.site.fmt's and each page module's own CSS (joined into assets/kb.css).
 STYLES: tuple[str, ...] = (STYLESHEET, CHARTS_CSS, GRAPHS_CSS, GAPMAP_CSS, STANDING_CSS, TABLES_CSS,)
 
-#: The script that sends the language switch to the same page in the other language (on kb's pages).
-SWITCH_SCRIPT = "languages.js"
-
 #: Scripts in kb/site/assets/ that pages load through ``Out.script``; copied into every docs folder.
 SCRIPTS: tuple[str, ...] = (SWITCH_SCRIPT, "kb-map.js", TABLES_SCRIPT, "kb-a11y.js",)
 
@@ -315,15 +313,13 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
                 citations=citations)
     makers = _makers(site, surveys, questions=queries is not None)
     switch = SiteInfo.switch(language, languages)
-    # on kb's pages only: each has its twin in every language, a page written by hand has not
-    goes_along = '\n<script src="{}" defer></script>\n' if switch else ""
     written = []
     for path, make in makers.items():
         target = folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         text = make()
-        if goes_along and path.endswith(".md"):
-            text += goes_along.format(script_url(path, SWITCH_SCRIPT, directory_urls))
+        if switch and path.endswith(".md"):
+            text += switch_script(path, directory_urls)
         target.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
     for name in SCRIPTS:

@@ -22,7 +22,7 @@ from typing import Sequence
 from urllib.parse import unquote
 
 from kb.site.fmt import Foreign, Words, attr, esc, rich_block
-from kb.site.kit import Out, Ref, Render, SavedQuery, Site, script_url
+from kb.site.kit import Out, Ref, Render, SavedQuery, Site, switch_script
 
 PAGE = "questions.md"
 
@@ -85,16 +85,14 @@ def write_questions(folder: Path, queries: Sequence[SavedQuery], *, language: st
     """Write ``questions.md`` into the docs ``folder`` the pages stage wrote, from the answers and its :class:`Names`.
 
     ``switch``: the site is one of several languages, and its pages load the
-    language switch's script (:data:`kb.site.pages.SWITCH_SCRIPT`). The names
+    language switch's script (:func:`kb.site.kit.switch_script`). The names
     are removed once used: they are the pages stage's note to this one.
     """
-    from kb.site.pages import SWITCH_SCRIPT
-
     names_file = folder.parent / Names.FILE
     names = Names.read(folder.parent)
     text = questions_page(questions_view(names, queries, Words(language)), Render(Words(language), directory_urls))
     if switch:
-        text += f'\n<script src="{script_url(PAGE, SWITCH_SCRIPT, directory_urls)}" defer></script>\n'
+        text += switch_script(PAGE, directory_urls)
     (folder / PAGE).write_text(text, encoding="utf-8", newline="\n")
     names_file.unlink()
 
