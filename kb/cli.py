@@ -1232,8 +1232,9 @@ def build(ws: Workspace, output: Path | None, strict: bool) -> None:
 
     Runs the pipeline (kb/build.py, docs/architecture.md): load, check
     (stopping on errors), the public view, standings, the RDF (Turtle,
-    JSON-LD) and GraphML downloads, git history, the saved questions, the
-    pages, then MkDocs Material in a child process. The site is built beside
+    JSON-LD) and GraphML downloads, git history and the pages, in a child
+    process that then ends; the saved questions; MkDocs Material, a child
+    process per language. The site is built beside
     the old one and exchanged with it only when complete, so a failed build
     leaves the previous site intact. A KB with two or more languages gets the
     whole site in each: site_language at the root, each other one under
