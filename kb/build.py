@@ -94,6 +94,7 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
     ``mkdocs serve`` build one site).
     """
     from kb.apart import apart
+    from kb.engine.config import docs_folder
     from kb.rdf.questions import answer_saved_questions
     from kb.site.questions import write_questions
 
@@ -108,7 +109,7 @@ def pages(root: Path, project: Path, *, strict: bool = False, progress: Progress
         raise ProblemsFound(f"{len(failed)} saved question(s) failed, and --strict makes that fail", failed)
     for lang in languages:
         first = lang == languages[0]
-        write_questions(project / "docs" if first else project / lang / "docs",
+        write_questions(docs_folder(project, None if first else lang),
                         answers if first else [_written_in(q, languages[0]) for q in answers],
                         language=lang, switch=len(languages) > 1)
     return built
@@ -175,16 +176,16 @@ def write_language(ready: Ready, root: Path, project: Path, lang: str, *, portab
 
     The saved questions' page is left for later (:func:`pages`), with what it needs of the KB beside it.
     """
+    from kb.engine.config import docs_folder
     from kb.site.kit import Download
     from kb.site.pages import write_pages
 
     first = lang == ready.languages[0]
-    here = project if first else project / lang
     shared = ready.downloads
     if not first:
         shared = [Download(f"../{d.path}", d.kind, d.written) for d in ready.downloads]
     site = write_pages(ready.public, ready.computed, history=ready.history, downloads=shared, queries=None,
-                       folder=here / "docs", build_date=ready.build_date, surveys=ready.surveys, language=lang,
+                       folder=docs_folder(project, None if first else lang), build_date=ready.build_date, surveys=ready.surveys, language=lang,
                        languages=ready.languages, citations=ready.cited.get(lang))
     _engine_files(root, project, site, portable, None if first else lang)
 

@@ -99,6 +99,11 @@ def config_file(language: str | None = None) -> str:
     return f"mkdocs.{language}.yml" if language else "mkdocs.yml"
 
 
+def docs_folder(project: Path, language: str | None = None) -> Path:
+    """The pages of the root site in ``project`` (``docs/``), or of the one in ``language`` (``<language>/docs/``)."""
+    return project / language / "docs" if language else project / "docs"
+
+
 def write_config(project: Path, info: Any, with_kb_plugin: bool = False, language: str | None = None) -> None:
     """Write the configuration of the site in ``info`` into the folder ``project`` (see :func:`config_text`)."""
     (project / config_file(language)).write_text(config_text(info, with_kb_plugin, language), encoding="utf-8",

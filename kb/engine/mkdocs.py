@@ -65,21 +65,26 @@ def build_sites(root: Path, project: Path, site: Path, languages: list[str], *, 
         target = site / lang
         if target.exists():  # a hand-written page of the root site in that folder: the language's site wins
             shutil.rmtree(target)
-        os.replace(site.with_name(f"{site.name}-{lang}"), target)
+        os.replace(_site_apart(site, lang), target)
     return [line for lang in languages for line in done[lang]]
+
+
+def _site_apart(site: Path, language: str) -> Path:
+    """Where the site in ``language`` is built, beside the root site: a MkDocs build empties its own folder."""
+    return site.with_name(f"{site.name}-{language}")
 
 
 class _Build:
     """One language's MkDocs build in a child process, its messages going to a file."""
 
     def __init__(self, root: Path, project: Path, site: Path, language: str, first: bool, strict: bool) -> None:
-        from kb.engine.config import config_file
+        from kb.engine.config import config_file, docs_folder
 
         own = root / CONFIG_FILE
         self.language = language
         config = own if first and own.is_file() else project / config_file(None if first else language)
-        self.pages = project / "docs" if first else project / language / "docs"
-        target = site if first else site.with_name(f"{site.name}-{language}")
+        self.pages = docs_folder(project, None if first else language)
+        target = site if first else _site_apart(site, language)
         args = [sys.executable, "-P", "-m", "kb.engine.mkdocs", str(config), str(self.pages), str(target)]
         # MkDocs' messages go to a file, not a pipe: nobody reads a pipe while the builds run,
         # and a child whose pipe is full waits for ever

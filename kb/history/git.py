@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from kb.errors import ConfigError, Diagnostic, HistoryError, errors_in
+from kb.load.cache import HISTORY
 from kb.load.files import is_item_file
 from kb.load.loader import CONFIG_FILE, FOLDERS, add_files, parse_file, validate
 from kb.model import Config, Hypothesis, KnowledgeBase
@@ -140,7 +141,7 @@ def load_at(root: Path, rev: str | None, on_file: Counter | None = None) -> tupl
     kb = _kb_from_blobs(root, files, blobs, rev)
     chosen = [(rel.split("/", 1)[0], rel, blobs[files[rel]]) for rel in sorted(files)
               if _kb_file(rel)]
-    diags = add_files(kb, chosen, cache_scope="history", on_file=on_file)
+    diags = add_files(kb, chosen, cache_scope=HISTORY, on_file=on_file)
     return kb, sorted(set(diags + check(kb))), f"{rev} ({commit[:10]})"
 
 
@@ -216,7 +217,7 @@ def committed_framework(root: Path, commit: str) -> KnowledgeBase:
     blobs = repo.read_blobs([files[CONFIG_FILE]] + [files[rel] for rel in chosen])
     kb = _kb_from_blobs(root, files, blobs, commit[:7])
     problems = errors_in(add_files(kb, [(rel.split("/", 1)[0], rel, blobs[files[rel]]) for rel in chosen],
-                                   cache_scope="history"))
+                                   cache_scope=HISTORY))
     if problems:
         raise HistoryError(f"the hypotheses and registry at commit {commit[:7]} do not load: {len(problems)} error(s), "
                            f"first: {problems[0].format()}")

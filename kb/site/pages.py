@@ -25,9 +25,9 @@ stylesheet), :mod:`kb.site.kit` (the KB's index in one language, the page
 printer, the timeline of events), :mod:`kb.site.items` (hypothesis,
 evidence, construct and context pages), :mod:`kb.site.overview` (home, the
 map tool, timeline, sources, downloads), :mod:`kb.site.gapmap`
-(the evidence gap maps), :mod:`kb.site.questions` (the saved questions' answers), :mod:`kb.site.charts` and :mod:`kb.site.graphs`
-(diagrams drawn as SVG at build time: charts on a time axis, layered
-graphs), :mod:`kb.site.standing` (a standing explained, its arithmetic),
+(the evidence gap maps), :mod:`kb.site.questions` (the saved questions'
+answers), :mod:`kb.site.charts` and :mod:`kb.site.graphs` (diagrams drawn
+as SVG at build time: charts on a time axis, layered graphs), :mod:`kb.site.standing` (a standing explained, its arithmetic),
 :mod:`kb.site.tables` (sortable lists), :mod:`kb.site.cerqual`
 (GRADE-CERQual: assessments, the summary of findings, appraisals,
 agreement) and :mod:`kb.site.surveys`; this one puts them together, and computes what the whole KB
@@ -158,12 +158,12 @@ def page_makers(kb: KnowledgeBase, *, build_date: str = "", directory_urls: bool
     site = Site(kb, build_date=build_date, directory_urls=directory_urls,
                 downloads=downloads, queries=queries, history=history, computed=computed, surveys=surveys,
                 language=language, citations=citations)
-    return _makers(site, surveys)
+    return _makers(site)
 
 
-def _makers(site: Site, surveys: Any, *, questions: bool = True) -> dict[str, Callable[[], str]]:
+def _makers(site: Site, *, questions: bool = True) -> dict[str, Callable[[], str]]:
     """:func:`page_makers` of a :class:`Site`; without the questions page when ``questions`` is false."""
-    kb, w = site.kb, Render(site.words, site.directory_urls)
+    kb, surveys, w = site.kb, site.surveys, Render(site.words, site.directory_urls)
     events: list = []
 
     def with_events(page: Callable[[list], str]) -> Callable[[], str]:
@@ -311,7 +311,7 @@ def write_pages(kb: KnowledgeBase, computed: dict[str, Standing], *, history: An
     site = Site(kb, build_date=build_date, directory_urls=directory_urls, downloads=downloads,
                 queries=queries or (), history=history, computed=computed, surveys=surveys, language=language,
                 citations=citations)
-    makers = _makers(site, surveys, questions=queries is not None)
+    makers = _makers(site, questions=queries is not None)
     switch = SiteInfo.switch(language, languages)
     written = []
     for path, make in makers.items():
